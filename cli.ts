@@ -1,0 +1,228 @@
+// deno-lint-ignore-file no-console -- the CLI is the one place that writes to the console
+/**
+ * The `warden` command line. It parses flags, calls the library, and turns
+ * the library's known errors into one-paragraph messages and exit codes.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { prepareComponent } from "./src/component/prepare.ts";
+import { runCommand } from "./src/component/run_command.ts";
+import { invokeExport } from "./src/component/invoke.ts";
+import {
+  ComponentLoadError,
+  ComponentTrapError,
+  GrantSyntaxError,
+  InvokeError,
+} from "./src/errors.ts";
+import {
+  parseDirGrant,
+  parseEnvGrants,
+  parseNetGrant,
+  type WasiGrants,
+} from "./src/providers/wasi/wasi_grants.ts";
+
+/** Exit code for a bad command line. */
+const EXIT_USAGE = 2;
+/** Exit code when Warden itself cannot load, link or invoke the component. */
+const EXIT_FAILURE = 1;
+/** Exit code when the component traps (as wasmtime does: 128 + SIGABRT). */
+const EXIT_TRAP = 134;
+
+const MAIN_HELP = `Warden: a capability runtime for WebAssembly components
+
+Usage: warden <command> [options]
+
+Commands:
+  run <component.wasm> [args...]   Run a command component, or call one export with --invoke
+  help [command]                   Show help
+
+Options:
+  -h, --help      Show help
+  -V, --version   Show the version
+
+Environment:
+  WARDEN_CACHE_DIR   Where transpiled components are cached (default: the platform cache folder)`;
+
+const RUN_HELP = `Usage: warden run [options] <component.wasm> [args...]
+
+Runs a wasi:cli/run command component with its args, streaming its stdout and
+stderr, and exits with its exit code. With --invoke, calls one export instead
+and prints the result in WAVE syntax.
+
+Nothing is granted by default: the component sees no environment variable, no
+directory, no network and not the host's working directory.
+
+Options (they must come before the component; what follows it goes to the component):
+  --invoke <call>            Call one export, e.g. 'add(1, 2)' or 'docs:adder/add@0.1.0#add(1, 2)'
+  --env <NAME[=value]>       Give an environment variable: NAME passes the host's value (if set),
+                             NAME=value sets one (repeatable)
+  --inherit-env              Give the whole host environment
+  --dir <HOST[::GUEST][::ro|rw]>
+                             Give a host directory under GUEST (default: HOST as written),
+                             read-only unless ::rw (repeatable)
+  --allow-net <HOST[:PORT]>  Allow outgoing TCP and HTTP to a host, optionally one port (repeatable);
+                             IPv6 as [ADDR] or [ADDR]:PORT
+  --inherit-network          Give full network access (any host, listening, UDP)
+  --cache-dir <DIR>          Transpile cache folder (default: $WARDEN_CACHE_DIR or the platform cache)
+  --no-cache                 Do not read or write the transpile cache
+  -h, --help                 Show this help
+
+Exit codes: the component's own; 1 when Warden cannot load, link or invoke it;
+2 for a bad command line; 134 when the component traps.`;
+
+const RUN_FLAGS = {
+  invoke: { type: "string" },
+  env: { type: "string", multiple: true },
+  "inherit-env": { type: "boolean" },
+  dir: { type: "string", multiple: true },
+  "allow-net": { type: "string", multiple: true },
+  "inherit-network": { type: "boolean" },
+  "cache-dir": { type: "string" },
+  "no-cache": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+class _UsageError extends Error {}
+
+/**
+ * Runs the command line.
+ *
+ * @param args The arguments after the program name.
+ * @returns The process exit code.
+ */
+export async function main(args: readonly string[]): Promise<number> {
+  try {
+    return await _dispatch(args);
+  } catch (error) {
+    return _report(error);
+  }
+}
+
+async function _dispatch(args: readonly string[]): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(rest[0] === "run" ? RUN_HELP : MAIN_HELP);
+      return 0;
+    case "--version":
+    case "-V":
+      console.log(`warden ${await _version()}`);
+      return 0;
+    case "run":
+      return await _run(rest);
+    default:
+      throw new _UsageError(`Unknown command "${command}" (see warden --help)`);
+  }
+}
+
+async function _run(args: readonly string[]): Promise<number> {
+  const { flags, positionals } = _splitRunArgs(args);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: flags,
+      options: RUN_FLAGS,
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new _UsageError(
+      `${(error as Error).message.split("\n")[0]} (see warden run --help)`,
+    );
+  }
+  if (values.help) {
+    console.log(RUN_HELP);
+    return 0;
+  }
+  const [path, ...guestArgs] = positionals;
+  if (path === undefined) {
+    throw new _UsageError(
+      "Missing the component to run (see warden run --help)",
+    );
+  }
+  const wasi: WasiGrants = {
+    args: [path.split(/[\\/]/).at(-1) ?? path, ...guestArgs],
+    env: parseEnvGrants(values.env ?? [], (name) => Deno.env.get(name)),
+    inheritEnv: values["inherit-env"] ?? false,
+    dirs: (values.dir ?? []).map(parseDirGrant),
+    net: (values["allow-net"] ?? []).map(parseNetGrant),
+    inheritNetwork: values["inherit-network"] ?? false,
+  };
+  const cacheDir = values["no-cache"] ? null : values["cache-dir"];
+  const component = await prepareComponent(
+    path,
+    cacheDir === undefined ? {} : { cacheDir },
+  );
+  if (values.invoke !== undefined) {
+    if (guestArgs.length > 0) {
+      throw new _UsageError(
+        `Unexpected arguments after the component with --invoke: ${
+          guestArgs.join(" ")
+        }`,
+      );
+    }
+    console.log(await invokeExport(component, values.invoke, { wasi }));
+    return 0;
+  }
+  return await runCommand(component, { wasi });
+}
+
+/** Flags end at the first positional (the component); the rest belongs to the guest. */
+function _splitRunArgs(
+  args: readonly string[],
+): { flags: string[]; positionals: string[] } {
+  const takesValue = new Set(
+    Object.entries(RUN_FLAGS).filter(([, o]) => o.type === "string").map((
+      [name],
+    ) => `--${name}`),
+  );
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === "--") {
+      return { flags: args.slice(0, i), positionals: args.slice(i + 1) };
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      return { flags: args.slice(0, i), positionals: args.slice(i) };
+    }
+    if (takesValue.has(arg)) i++;
+  }
+  return { flags: [...args], positionals: [] };
+}
+
+function _report(error: unknown): number {
+  if (error instanceof _UsageError || error instanceof GrantSyntaxError) {
+    console.error(`error: ${error.message}`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof ComponentTrapError) {
+    console.error(`error: ${error.message}`);
+    return EXIT_TRAP;
+  }
+  if (error instanceof ComponentLoadError || error instanceof InvokeError) {
+    console.error(`error: ${error.message}`);
+    return EXIT_FAILURE;
+  }
+  if (error instanceof Deno.errors.NotCapable) {
+    console.error(`error: ${error.message}`);
+    return EXIT_FAILURE;
+  }
+  console.error(
+    `error: internal error in Warden (please report it): ${
+      error instanceof Error ? error.stack : String(error)
+    }`,
+  );
+  return EXIT_FAILURE;
+}
+
+async function _version(): Promise<string> {
+  const config = await import("./deno.json", { with: { type: "json" } });
+  return config.default.version;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

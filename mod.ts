@@ -1,0 +1,64 @@
+/**
+ * Warden: a secure capability runtime for WebAssembly components.
+ *
+ * Run components you did not write and give each exactly the host
+ * capabilities it needs. Nothing is reachable unless granted.
+ *
+ * @example
+ * ```ts ignore
+ * import { NO_WASI_GRANTS, prepareComponent, runCommand } from "@warden/runtime";
+ *
+ * const app = await prepareComponent("app.wasm");
+ * const code = await runCommand(app, { wasi: { ...NO_WASI_GRANTS, args: ["app"] } });
+ * ```
+ *
+ * @module
+ */
+export { prepareComponent } from "./src/component/prepare.ts";
+export type {
+  CacheOutcome,
+  PreparedComponent,
+  PrepareOptions,
+} from "./src/component/prepare.ts";
+export {
+  describeExports,
+  instantiateWithWasi,
+  runCommand,
+} from "./src/component/run_command.ts";
+export type { InstanceOptions } from "./src/component/run_command.ts";
+export { invokeExport } from "./src/component/invoke.ts";
+export { readComponentFile } from "./src/component/component_file.ts";
+export type { ComponentFile } from "./src/component/component_file.ts";
+export {
+  defaultCacheDir,
+  TranspileCache,
+} from "./src/component/transpile_cache.ts";
+export { transpileComponent, TRANSPILER } from "./src/component/transpile.ts";
+export type { TranspiledComponent } from "./src/component/transpile.ts";
+export type {
+  ComponentExports,
+  ImportObject,
+} from "./src/component/instantiate.ts";
+export {
+  ComponentLoadError,
+  ComponentTrapError,
+  GrantSyntaxError,
+  InvokeError,
+} from "./src/errors.ts";
+export {
+  NO_WASI_GRANTS,
+  parseDirGrant,
+  parseEnvGrants,
+  parseNetGrant,
+} from "./src/providers/wasi/wasi_grants.ts";
+export type {
+  DirGrant,
+  NetGrant,
+  WasiGrants,
+} from "./src/providers/wasi/wasi_grants.ts";
+export {
+  ComponentExit,
+  createWasiImports,
+} from "./src/providers/wasi/wasi_sandbox.ts";
+export { decodeComponentSignature } from "./src/wit/component_decoder.ts";
+export type * from "./src/wit/types.ts";

@@ -1,0 +1,127 @@
+/**
+ * Preparing a component to run: read and check the file, decode its
+ * signature, transpile it (or take the transpile from the cache), load the
+ * glue and compile the core modules.
+ *
+ * @module
+ */
+import { ComponentLoadError } from "../errors.ts";
+import {
+  ComponentFormatError,
+  decodeComponentSignature,
+} from "../wit/component_decoder.ts";
+import type { ComponentSignature } from "../wit/types.ts";
+import { type ComponentFile, readComponentFile } from "./component_file.ts";
+import { type LoadedComponent, loadTranspiled } from "./instantiate.ts";
+import { transpileComponent, type TranspiledComponent } from "./transpile.ts";
+import {
+  cacheKey,
+  defaultCacheDir,
+  TranspileCache,
+} from "./transpile_cache.ts";
+
+/** Options for {@linkcode prepareComponent}. */
+export interface PrepareOptions {
+  /**
+   * The transpile cache folder; `null` turns the cache off.
+   * @default defaultCacheDir()
+   */
+  readonly cacheDir?: string | null;
+}
+
+/** How the transpile was obtained. */
+export type CacheOutcome =
+  | "hit"
+  | "miss"
+  | "disabled"
+  /** Transpiled, but the result could not be stored (the run still works). */
+  | "write-failed";
+
+/** A component ready to instantiate. */
+export interface PreparedComponent {
+  /** The file, its name and digest. */
+  readonly file: ComponentFile;
+  /** Its imports and exports with types. */
+  readonly signature: ComponentSignature;
+  /** The transpiled glue and core modules. */
+  readonly transpiled: TranspiledComponent;
+  /** The loaded glue. */
+  readonly loaded: LoadedComponent;
+  /** Whether the transpile came from the cache. */
+  readonly cache: CacheOutcome;
+}
+
+/**
+ * Reads, checks, transpiles (through the cache) and loads a component.
+ *
+ * @param path The component file.
+ * @param options Cache settings.
+ * @returns The prepared component.
+ * @throws {ComponentLoadError} For a missing, unreadable or malformed file, or
+ * one jco cannot transpile.
+ * @example
+ * ```ts ignore
+ * const app = await prepareComponent("app.wasm");
+ * console.log(app.cache); // "miss" the first time, "hit" after
+ * ```
+ */
+export async function prepareComponent(
+  path: string,
+  options: PrepareOptions = {},
+): Promise<PreparedComponent> {
+  const file = await readComponentFile(path);
+  let signature: ComponentSignature;
+  try {
+    signature = decodeComponentSignature(file.bytes);
+  } catch (error) {
+    if (error instanceof ComponentFormatError) {
+      throw new ComponentLoadError(
+        path,
+        `Cannot load "${path}": ${error.message}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const dir = options.cacheDir === undefined
+    ? defaultCacheDir()
+    : options.cacheDir;
+  const cache = dir ? new TranspileCache(dir) : undefined;
+  const key = await cacheKey(file.sha256);
+  let transpiled = await cache?.read(key);
+  let outcome: CacheOutcome = cache ? "hit" : "disabled";
+  if (!transpiled) {
+    transpiled = await _transpile(path, file.bytes);
+    if (cache) {
+      outcome = await cache.write(key, transpiled).then(
+        () => "miss" as const,
+        () => "write-failed" as const,
+      );
+    }
+  }
+  return {
+    file,
+    signature,
+    transpiled,
+    loaded: await loadTranspiled(transpiled),
+    cache: outcome,
+  };
+}
+
+async function _transpile(
+  path: string,
+  bytes: Uint8Array,
+): Promise<TranspiledComponent> {
+  try {
+    return await transpileComponent(bytes);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ComponentLoadError(
+      path,
+      `Cannot transpile "${path}": ${reason.split("\n")[0]}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}

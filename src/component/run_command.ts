@@ -1,0 +1,104 @@
+/**
+ * Running a `wasi:cli/run` command component.
+ *
+ * @module
+ */
+import { ComponentLoadError } from "../errors.ts";
+import { formatWitFunction } from "../wit/format.ts";
+import type { WitItem } from "../wit/types.ts";
+import {
+  ComponentExit,
+  createWasiImports,
+} from "../providers/wasi/wasi_sandbox.ts";
+import type { WasiGrants } from "../providers/wasi/wasi_grants.ts";
+import type { ComponentExports, ImportObject } from "./instantiate.ts";
+import { linkImports } from "./link.ts";
+import type { PreparedComponent } from "./prepare.ts";
+import { asTrap } from "./traps.ts";
+
+/** Options for {@linkcode runCommand} and other ways of running an instance. */
+export interface InstanceOptions {
+  /** What WASI may hand the guest. */
+  readonly wasi: WasiGrants;
+  /** Host interfaces besides WASI, keyed by unversioned interface name. @default {} */
+  readonly imports?: ImportObject;
+}
+
+/**
+ * Runs a command component's `wasi:cli/run` export to completion.
+ *
+ * @param component The prepared component.
+ * @param options Grants and extra imports.
+ * @returns The exit code: 0 for `ok`, 1 for `err`, or what the guest passed to `wasi:cli/exit`.
+ * @throws {ComponentLoadError} When the component is not a command or an import has no provider.
+ * @throws {ComponentTrapError} When the guest traps.
+ */
+export async function runCommand(
+  component: PreparedComponent,
+  options: InstanceOptions,
+): Promise<number> {
+  const run = component.signature.exports.find((e) =>
+    e.kind === "interface" && /^wasi:cli\/run@/.test(e.name)
+  );
+  if (!run) {
+    const { path } = component.file;
+    throw new ComponentLoadError(
+      path,
+      `Cannot run "${path}": it is not a command (it does not export "wasi:cli/run"); call an export with --invoke instead. Exports:\n${
+        describeExports(component.signature.exports)
+      }`,
+    );
+  }
+  let exports: ComponentExports;
+  try {
+    exports = await instantiateWithWasi(component, options);
+    const runInterface = exports[run.name] as { run(): void };
+    runInterface.run();
+    return 0;
+  } catch (error) {
+    if (error instanceof ComponentExit) return error.code;
+    // jco's glue throws for an `err` result of wasi:cli/run.
+    if (_isComponentErrResult(error)) return 1;
+    throw asTrap(component.file.name, error);
+  }
+}
+
+/**
+ * Instantiates a component with sandboxed WASI plus the given imports,
+ * after checking that every import has a provider.
+ *
+ * @param component The prepared component.
+ * @param options Grants and extra imports.
+ * @returns The instance's exports.
+ */
+export async function instantiateWithWasi(
+  component: PreparedComponent,
+  options: InstanceOptions,
+): Promise<ComponentExports> {
+  const imports = linkImports(component, {
+    ...createWasiImports(options.wasi),
+    ...options.imports,
+  });
+  return await component.loaded.instantiate(imports);
+}
+
+/**
+ * Lists exports one per line with their WIT signatures, for error messages.
+ *
+ * @param exports The component's exports.
+ * @returns Indented lines, or a note that there are none.
+ */
+export function describeExports(exports: readonly WitItem[]): string {
+  if (exports.length === 0) return "  (none)";
+  return exports.map((item) =>
+    item.kind === "function" ? `  ${formatWitFunction(item.function)}` : [
+      `  ${item.name}:`,
+      ...item.interface.functions.map((f) => `    ${formatWitFunction(f)}`),
+    ].join("\n")
+  ).join("\n");
+}
+
+function _isComponentErrResult(error: unknown): boolean {
+  return error instanceof Error &&
+    error.constructor.name === "ComponentError" && "payload" in error;
+}

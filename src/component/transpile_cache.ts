@@ -1,0 +1,206 @@
+/**
+ * The on-disk cache of transpiled components.
+ *
+ * An entry is a folder named by the cache key — sha-256 of (component digest,
+ * transpiler id, transpiler options) — holding the transpiled files and an
+ * `entry.json` that lists each file with its size and sha-256. Entries are
+ * written to a temporary folder and renamed into place, and every file is
+ * checked against `entry.json` when read: a corrupt or partial entry is
+ * removed and rebuilt, never executed.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { sha256Hex } from "../digest.ts";
+import { type TranspiledComponent, TRANSPILER } from "./transpile.ts";
+
+const ENTRY_FILE = "entry.json";
+const ENTRY_FORMAT = 1;
+
+interface _EntryManifest {
+  format: number;
+  key: string;
+  glue: string;
+  imports: string[];
+  exports: [string, "function" | "instance"][];
+  files: { name: string; size: number; sha256: string }[];
+}
+
+/** Options for {@linkcode defaultCacheDir}. */
+export interface CacheDirOptions {
+  /** Reads an environment variable. @default Deno.env.get (undefined without env permission) */
+  readonly env?: (name: string) => string | undefined;
+  /** The operating system. @default Deno.build.os */
+  readonly os?: typeof Deno.build.os;
+}
+
+/**
+ * Where transpiled components are cached when nothing else is said.
+ *
+ * `WARDEN_CACHE_DIR` wins; otherwise the platform's cache folder:
+ * `$XDG_CACHE_HOME/warden` or `~/.cache/warden` on Linux and BSDs,
+ * `~/Library/Caches/warden` on macOS, `%LOCALAPPDATA%\warden\cache` on Windows.
+ *
+ * @param options Injected environment and OS, for tests.
+ * @returns The cache folder, or `undefined` when no home folder is known.
+ * @example
+ * ```ts
+ * import { defaultCacheDir } from "./transpile_cache.ts";
+ * const dir = defaultCacheDir({ env: (n) => n === "HOME" ? "/home/ann" : undefined, os: "linux" });
+ * if (dir !== "/home/ann/.cache/warden") throw new Error(dir);
+ * ```
+ */
+export function defaultCacheDir(
+  options: CacheDirOptions = {},
+): string | undefined {
+  const env = options.env ?? _safeEnv;
+  const os = options.os ?? Deno.build.os;
+  const explicit = env("WARDEN_CACHE_DIR");
+  if (explicit) return explicit;
+  if (os === "windows") {
+    const local = env("LOCALAPPDATA");
+    return local ? join(local, "warden", "cache") : undefined;
+  }
+  const home = env("HOME");
+  if (os === "darwin") {
+    return home ? join(home, "Library", "Caches", "warden") : undefined;
+  }
+  const xdg = env("XDG_CACHE_HOME");
+  if (xdg) return join(xdg, "warden");
+  return home ? join(home, ".cache", "warden") : undefined;
+}
+
+/**
+ * The cache key of a component under the current transpiler and options.
+ *
+ * @param componentSha256 Hex sha-256 of the component bytes.
+ * @returns Hex sha-256 naming the cache entry.
+ */
+export async function cacheKey(componentSha256: string): Promise<string> {
+  return await sha256Hex(
+    `${componentSha256}\0${TRANSPILER.id}\0${
+      JSON.stringify(TRANSPILER.options)
+    }`,
+  );
+}
+
+/** A folder of transpiled components, keyed by {@linkcode cacheKey}. */
+export class TranspileCache {
+  readonly #root: string;
+
+  /** @param dir The cache folder; entries go in its `transpiled/` subfolder. */
+  constructor(dir: string) {
+    this.#root = join(dir, "transpiled");
+  }
+
+  /**
+   * Reads an entry, verifying every file. A damaged entry is deleted.
+   *
+   * @param key The entry's cache key.
+   * @returns The transpiled component, or `undefined` when absent or damaged.
+   */
+  async read(key: string): Promise<TranspiledComponent | undefined> {
+    const dir = join(this.#root, key);
+    let manifest: _EntryManifest;
+    try {
+      manifest = JSON.parse(await Deno.readTextFile(join(dir, ENTRY_FILE)));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      await this.#discard(dir);
+      return undefined;
+    }
+    const files = await this.#verifiedFiles(dir, key, manifest);
+    if (!files) {
+      await this.#discard(dir);
+      return undefined;
+    }
+    return {
+      files,
+      glue: manifest.glue,
+      imports: manifest.imports,
+      exports: manifest.exports,
+    };
+  }
+
+  /**
+   * Writes an entry atomically: into a temporary folder, then renamed.
+   *
+   * @param key The entry's cache key.
+   * @param component What to store.
+   */
+  async write(key: string, component: TranspiledComponent): Promise<void> {
+    await Deno.mkdir(this.#root, { recursive: true });
+    const tmp = await Deno.makeTempDir({
+      dir: this.#root,
+      prefix: ".partial-",
+    });
+    try {
+      const files: _EntryManifest["files"] = [];
+      for (const [name, data] of component.files) {
+        _checkFileName(name);
+        await Deno.writeFile(join(tmp, name), data);
+        files.push({ name, size: data.length, sha256: await sha256Hex(data) });
+      }
+      const manifest: _EntryManifest = {
+        format: ENTRY_FORMAT,
+        key,
+        glue: component.glue,
+        imports: [...component.imports],
+        exports: component.exports.map(([n, k]) => [n, k]),
+        files,
+      };
+      await Deno.writeTextFile(join(tmp, ENTRY_FILE), JSON.stringify(manifest));
+      await this.#discard(join(this.#root, key));
+      await Deno.rename(tmp, join(this.#root, key));
+    } catch (error) {
+      await this.#discard(tmp);
+      throw error;
+    }
+  }
+
+  async #verifiedFiles(
+    dir: string,
+    key: string,
+    manifest: _EntryManifest,
+  ): Promise<Map<string, Uint8Array> | undefined> {
+    if (
+      manifest?.format !== ENTRY_FORMAT || manifest.key !== key ||
+      !Array.isArray(manifest.files) ||
+      !manifest.files.some((f) => f.name === manifest.glue)
+    ) {
+      return undefined;
+    }
+    const files = new Map<string, Uint8Array>();
+    for (const file of manifest.files) {
+      try {
+        _checkFileName(file.name);
+        const data = await Deno.readFile(join(dir, file.name));
+        if (
+          data.length !== file.size || await sha256Hex(data) !== file.sha256
+        ) return undefined;
+        files.set(file.name, data);
+      } catch {
+        return undefined;
+      }
+    }
+    return files;
+  }
+
+  async #discard(dir: string): Promise<void> {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+function _checkFileName(name: string): void {
+  if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith(".")) {
+    throw new RangeError(`Refusing transpiler output file name "${name}"`);
+  }
+}
+
+function _safeEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
