@@ -22,7 +22,7 @@ export type {
 } from "./src/component/prepare.ts";
 export {
   describeExports,
-  instantiateWithWasi,
+  linkWasiImports,
   runCommand,
 } from "./src/component/run_command.ts";
 export type { InstanceOptions } from "./src/component/run_command.ts";

@@ -11,7 +11,7 @@ import type { PreparedComponent } from "./prepare.ts";
 import {
   describeExports,
   type InstanceOptions,
-  instantiateWithWasi,
+  linkWasiImports,
 } from "./run_command.ts";
 import { asTrap } from "./traps.ts";
 import {
@@ -77,11 +77,12 @@ export async function invokeExport(
     }
     throw error;
   }
+  const imports = linkWasiImports(component, options);
   let instance: ComponentExports;
   try {
-    instance = await instantiateWithWasi(component, options);
+    instance = await component.loaded.instantiate(imports);
   } catch (error) {
-    throw _rethrow(component, error);
+    throw asTrap(component.file.name, error);
   }
   const fn = _jsFunction(instance, target);
   const result = target.function.result;
@@ -93,7 +94,7 @@ export async function invokeExport(
     if (result?.kind === "result" && _isErrResult(error)) {
       value = { tag: "err", val: (error as { payload: unknown }).payload };
     } else {
-      throw _rethrow(component, error);
+      throw asTrap(component.file.name, error);
     }
   }
   return result === null ? undefined : jsToWave(value, result);
@@ -167,12 +168,4 @@ function _jsFunction(
 function _isErrResult(error: unknown): boolean {
   return error instanceof Error &&
     error.constructor.name === "ComponentError" && "payload" in error;
-}
-
-function _rethrow(component: PreparedComponent, error: unknown): Error {
-  if (
-    error instanceof InvokeError ||
-    (error instanceof Error && error.name === "ComponentLoadError")
-  ) return error;
-  return asTrap(component.file.name, error);
 }

@@ -11,7 +11,7 @@ import {
   createWasiImports,
 } from "../providers/wasi/wasi_sandbox.ts";
 import type { WasiGrants } from "../providers/wasi/wasi_grants.ts";
-import type { ComponentExports, ImportObject } from "./instantiate.ts";
+import type { ImportObject } from "./instantiate.ts";
 import { linkImports } from "./link.ts";
 import type { PreparedComponent } from "./prepare.ts";
 import { asTrap } from "./traps.ts";
@@ -49,9 +49,9 @@ export async function runCommand(
       }`,
     );
   }
-  let exports: ComponentExports;
+  const imports = linkWasiImports(component, options);
   try {
-    exports = await instantiateWithWasi(component, options);
+    const exports = await component.loaded.instantiate(imports);
     const runInterface = exports[run.name] as { run(): void };
     runInterface.run();
     return 0;
@@ -64,22 +64,23 @@ export async function runCommand(
 }
 
 /**
- * Instantiates a component with sandboxed WASI plus the given imports,
- * after checking that every import has a provider.
+ * Builds sandboxed WASI from the grants, adds the given imports, and checks
+ * that every import of the component has a provider. Nothing runs yet.
  *
  * @param component The prepared component.
  * @param options Grants and extra imports.
- * @returns The instance's exports.
+ * @returns Exactly the imports the component needs.
+ * @throws {GrantSyntaxError} When a granted directory does not exist.
+ * @throws {ComponentLoadError} When an import has no provider.
  */
-export async function instantiateWithWasi(
+export function linkWasiImports(
   component: PreparedComponent,
   options: InstanceOptions,
-): Promise<ComponentExports> {
-  const imports = linkImports(component, {
+): ImportObject {
+  return linkImports(component, {
     ...createWasiImports(options.wasi),
     ...options.imports,
   });
-  return await component.loaded.instantiate(imports);
 }
 
 /**

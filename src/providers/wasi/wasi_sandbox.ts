@@ -8,7 +8,8 @@
  *
  * @module
  */
-// @ts-expect-error: the package's "types" condition for this subpath names a
+// deno-lint-ignore ban-ts-comment
+// @ts-ignore: the package's "types" condition for this subpath names a
 // non-existent "dist/common/*.d.ts"; the class is typed by `_WasiShimClass` below.
 import { WASIShim as _WASIShim } from "@bytecodealliance/preview2-shim/instantiation";
 import { resolve } from "node:path";
@@ -52,7 +53,7 @@ interface _WasiShimClass {
     };
   }): { getImportObject(): Record<string, Record<string, unknown>> };
 }
-const WASIShim = _WASIShim as _WasiShimClass;
+const WASIShim = _WASIShim as unknown as _WasiShimClass;
 
 /**
  * Builds the WASI imports of one instance from its grants.
