@@ -56,9 +56,7 @@ export type {
   NetGrant,
   WasiGrants,
 } from "./src/providers/wasi/wasi_grants.ts";
-export {
-  ComponentExit,
-  createWasiImports,
-} from "./src/providers/wasi/wasi_sandbox.ts";
+export { ComponentExit } from "./src/providers/wasi/component_exit.ts";
+export { createWasiImports } from "./src/providers/wasi/wasi_sandbox.ts";
 export { decodeComponentSignature } from "./src/wit/component_decoder.ts";
 export type * from "./src/wit/types.ts";

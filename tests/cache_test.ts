@@ -34,7 +34,7 @@ Deno.test("prepareComponent() transpiles once, then serves the cache", async () 
   });
 });
 
-Deno.test("a tampered cache entry is rebuilt, never executed", async () => {
+Deno.test("a corrupted cache entry is rebuilt, never executed", async () => {
   await withCacheDir(async (cacheDir) => {
     const marker = join(cacheDir, "tampered-glue-ran");
     assert.equal(

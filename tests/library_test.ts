@@ -54,7 +54,7 @@ Deno.test("a library's exported resource works through the instance's exports", 
     cacheDir: SHARED_CACHE,
   });
   const exports = await lib.loaded.instantiate(
-    linkWasiImports(lib, { wasi: NO_WASI_GRANTS }),
+    await linkWasiImports(lib, { wasi: NO_WASI_GRANTS }),
   );
   const api = exports["warden:fixtures/lib@0.1.0"] as {
     Counter: {
@@ -74,15 +74,17 @@ Deno.test("the bench fixture calls its host imports the number of times asked", 
   });
   let noops = 0;
   const echoed: string[] = [];
-  const exports = await bench.loaded.instantiate(linkWasiImports(bench, {
-    wasi: NO_WASI_GRANTS,
-    imports: {
-      "warden:bench/host": {
-        noop: (x: number) => (noops++, x),
-        echo: (s: string) => (echoed.push(s), s),
+  const exports = await bench.loaded.instantiate(
+    await linkWasiImports(bench, {
+      wasi: NO_WASI_GRANTS,
+      imports: {
+        "warden:bench/host": {
+          noop: (x: number) => (noops++, x),
+          echo: (s: string) => (echoed.push(s), s),
+        },
       },
-    },
-  }));
+    }),
+  );
   const api = exports as {
     runNoop(n: number): number;
     runEcho(n: number): number;

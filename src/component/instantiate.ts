@@ -29,7 +29,9 @@ export interface LoadedComponent {
 
 /**
  * Loads the glue module (from a `blob:` URL, so no file access is needed) and
- * compiles the core modules.
+ * starts compiling the core modules. Compilation runs on V8's background
+ * threads and is awaited by the first `instantiate`, so the caller can do
+ * other work (such as building WASI imports) in the meantime.
  *
  * @param transpiled Output of the transpiler or the cache.
  * @returns A component that can be instantiated any number of times.
@@ -62,16 +64,22 @@ export async function loadTranspiled(
   } finally {
     URL.revokeObjectURL(url);
   }
-  const modules = new Map(await modulesPromise);
-  const getCoreModule = (name: string): WebAssembly.Module => {
-    const module = modules.get(name);
-    if (!module) {
-      throw new TypeError(`Transpiled component lacks core module "${name}"`);
-    }
-    return module;
-  };
+  // Keep a compile failure from being reported as unhandled before the
+  // first instantiate awaits it.
+  modulesPromise.catch(() => {});
   return {
-    instantiate: async (imports) =>
-      await glueModule.instantiate(getCoreModule, imports),
+    instantiate: async (imports) => {
+      const modules = new Map(await modulesPromise);
+      const getCoreModule = (name: string): WebAssembly.Module => {
+        const module = modules.get(name);
+        if (!module) {
+          throw new TypeError(
+            `Transpiled component lacks core module "${name}"`,
+          );
+        }
+        return module;
+      };
+      return await glueModule.instantiate(getCoreModule, imports);
+    },
   };
 }

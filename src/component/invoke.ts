@@ -77,7 +77,7 @@ export async function invokeExport(
     }
     throw error;
   }
-  const imports = linkWasiImports(component, options);
+  const imports = await linkWasiImports(component, options);
   let instance: ComponentExports;
   try {
     instance = await component.loaded.instantiate(imports);

@@ -1,7 +1,7 @@
 /**
- * Preparing a component to run: read and check the file, decode its
- * signature, transpile it (or take the transpile from the cache), load the
- * glue and compile the core modules.
+ * Preparing a component to run: read and check the file, then take its
+ * transpile and decoded signature from the cache, or decode and transpile it
+ * (and cache both), load the glue and start compiling the core modules.
  *
  * @module
  */
@@ -15,6 +15,7 @@ import { type ComponentFile, readComponentFile } from "./component_file.ts";
 import { type LoadedComponent, loadTranspiled } from "./instantiate.ts";
 import { transpileComponent, type TranspiledComponent } from "./transpile.ts";
 import {
+  type CachedComponent,
   cacheKey,
   defaultCacheDir,
   TranspileCache,
@@ -70,9 +71,35 @@ export async function prepareComponent(
   options: PrepareOptions = {},
 ): Promise<PreparedComponent> {
   const file = await readComponentFile(path);
-  let signature: ComponentSignature;
+  const dir = options.cacheDir === undefined
+    ? defaultCacheDir()
+    : options.cacheDir;
+  const cache = dir ? new TranspileCache(dir) : undefined;
+  const key = await cacheKey(file.sha256);
+  let entry: CachedComponent | undefined = await cache?.read(key);
+  let outcome: CacheOutcome = cache ? "hit" : "disabled";
+  if (!entry) {
+    const signature = _decode(path, file.bytes);
+    entry = { signature, transpiled: await _transpile(path, file.bytes) };
+    if (cache) {
+      outcome = await cache.write(key, entry).then(
+        () => "miss" as const,
+        () => "write-failed" as const,
+      );
+    }
+  }
+  return {
+    file,
+    signature: entry.signature,
+    transpiled: entry.transpiled,
+    loaded: await loadTranspiled(entry.transpiled),
+    cache: outcome,
+  };
+}
+
+function _decode(path: string, bytes: Uint8Array): ComponentSignature {
   try {
-    signature = decodeComponentSignature(file.bytes);
+    return decodeComponentSignature(bytes);
   } catch (error) {
     if (error instanceof ComponentFormatError) {
       throw new ComponentLoadError(
@@ -83,29 +110,6 @@ export async function prepareComponent(
     }
     throw error;
   }
-  const dir = options.cacheDir === undefined
-    ? defaultCacheDir()
-    : options.cacheDir;
-  const cache = dir ? new TranspileCache(dir) : undefined;
-  const key = await cacheKey(file.sha256);
-  let transpiled = await cache?.read(key);
-  let outcome: CacheOutcome = cache ? "hit" : "disabled";
-  if (!transpiled) {
-    transpiled = await _transpile(path, file.bytes);
-    if (cache) {
-      outcome = await cache.write(key, transpiled).then(
-        () => "miss" as const,
-        () => "write-failed" as const,
-      );
-    }
-  }
-  return {
-    file,
-    signature,
-    transpiled,
-    loaded: await loadTranspiled(transpiled),
-    cache: outcome,
-  };
 }
 
 async function _transpile(

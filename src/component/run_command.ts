@@ -6,10 +6,7 @@
 import { ComponentLoadError } from "../errors.ts";
 import { formatWitFunction } from "../wit/format.ts";
 import type { WitItem } from "../wit/types.ts";
-import {
-  ComponentExit,
-  createWasiImports,
-} from "../providers/wasi/wasi_sandbox.ts";
+import { ComponentExit } from "../providers/wasi/component_exit.ts";
 import type { WasiGrants } from "../providers/wasi/wasi_grants.ts";
 import type { ImportObject } from "./instantiate.ts";
 import { linkImports } from "./link.ts";
@@ -49,7 +46,7 @@ export async function runCommand(
       }`,
     );
   }
-  const imports = linkWasiImports(component, options);
+  const imports = await linkWasiImports(component, options);
   try {
     const exports = await component.loaded.instantiate(imports);
     const runInterface = exports[run.name] as { run(): void };
@@ -73,10 +70,15 @@ export async function runCommand(
  * @throws {GrantSyntaxError} When a granted directory does not exist.
  * @throws {ComponentLoadError} When an import has no provider.
  */
-export function linkWasiImports(
+export async function linkWasiImports(
   component: PreparedComponent,
   options: InstanceOptions,
-): ImportObject {
+): Promise<ImportObject> {
+  // Loaded on first use: preview2-shim starts its I/O worker when imported,
+  // which takes a while; core modules compile in the background meanwhile.
+  const { createWasiImports } = await import(
+    "../providers/wasi/wasi_sandbox.ts"
+  );
   return linkImports(component, {
     ...createWasiImports(options.wasi),
     ...options.imports,

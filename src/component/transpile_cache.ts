@@ -2,20 +2,29 @@
  * The on-disk cache of transpiled components.
  *
  * An entry is a folder named by the cache key — sha-256 of (component digest,
- * transpiler id, transpiler options) — holding the transpiled files and an
- * `entry.json` that lists each file with its size and sha-256. Entries are
- * written to a temporary folder and renamed into place, and every file is
- * checked against `entry.json` when read: a corrupt or partial entry is
+ * transpiler id, transpiler options, signature format) — holding the
+ * transpiled files and an `entry.json` that lists each file with its size and
+ * sha-256, plus the component's decoded signature, and carries a sha-256 of
+ * its own contents. Entries are written to a temporary folder and renamed into
+ * place, and everything is checked when read: a corrupt or partial entry is
  * removed and rebuilt, never executed.
+ *
+ * The checks catch corruption and interrupted writes. They are no defence
+ * against someone who can write to the cache folder, who could rewrite the
+ * recorded digests too: the cache folder must be as private as the user's
+ * home folder (it is, by default).
  *
  * @module
  */
 import { join } from "node:path";
 import { sha256Hex } from "../digest.ts";
+import type { ComponentSignature } from "../wit/types.ts";
 import { type TranspiledComponent, TRANSPILER } from "./transpile.ts";
 
 const ENTRY_FILE = "entry.json";
-const ENTRY_FORMAT = 1;
+const ENTRY_FORMAT = 2;
+/** Bump when the decoder's output for the same bytes changes. */
+const SIGNATURE_FORMAT = 1;
 
 interface _EntryManifest {
   format: number;
@@ -24,6 +33,15 @@ interface _EntryManifest {
   imports: string[];
   exports: [string, "function" | "instance"][];
   files: { name: string; size: number; sha256: string }[];
+  signature: ComponentSignature;
+}
+
+/** What the cache keeps per component. */
+export interface CachedComponent {
+  /** The transpiler's output. */
+  readonly transpiled: TranspiledComponent;
+  /** The component's imports and exports, as decoded from its bytes. */
+  readonly signature: ComponentSignature;
 }
 
 /** Options for {@linkcode defaultCacheDir}. */
@@ -80,7 +98,7 @@ export async function cacheKey(componentSha256: string): Promise<string> {
   return await sha256Hex(
     `${componentSha256}\0${TRANSPILER.id}\0${
       JSON.stringify(TRANSPILER.options)
-    }`,
+    }\0signature-${SIGNATURE_FORMAT}`,
   );
 }
 
@@ -97,38 +115,40 @@ export class TranspileCache {
    * Reads an entry, verifying every file. A damaged entry is deleted.
    *
    * @param key The entry's cache key.
-   * @returns The transpiled component, or `undefined` when absent or damaged.
+   * @returns The cached component, or `undefined` when absent or damaged.
    */
-  async read(key: string): Promise<TranspiledComponent | undefined> {
+  async read(key: string): Promise<CachedComponent | undefined> {
     const dir = join(this.#root, key);
-    let manifest: _EntryManifest;
+    let text: string;
     try {
-      manifest = JSON.parse(await Deno.readTextFile(join(dir, ENTRY_FILE)));
+      text = await Deno.readTextFile(join(dir, ENTRY_FILE));
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return undefined;
+      if (!(error instanceof Deno.errors.NotFound)) await this.#discard(dir);
+      return undefined;
+    }
+    const manifest = await _parseManifest(text);
+    const files = manifest && await this.#verifiedFiles(dir, key, manifest);
+    if (!manifest || !files) {
       await this.#discard(dir);
       return undefined;
     }
-    const files = await this.#verifiedFiles(dir, key, manifest);
-    if (!files) {
-      await this.#discard(dir);
-      return undefined;
-    }
-    return {
+    const transpiled = {
       files,
       glue: manifest.glue,
       imports: manifest.imports,
       exports: manifest.exports,
     };
+    return { transpiled, signature: manifest.signature };
   }
 
   /**
    * Writes an entry atomically: into a temporary folder, then renamed.
    *
    * @param key The entry's cache key.
-   * @param component What to store.
+   * @param entry What to store.
    */
-  async write(key: string, component: TranspiledComponent): Promise<void> {
+  async write(key: string, entry: CachedComponent): Promise<void> {
+    const component = entry.transpiled;
     await Deno.mkdir(this.#root, { recursive: true });
     const tmp = await Deno.makeTempDir({
       dir: this.#root,
@@ -148,8 +168,13 @@ export class TranspileCache {
         imports: [...component.imports],
         exports: component.exports.map(([n, k]) => [n, k]),
         files,
+        signature: entry.signature,
       };
-      await Deno.writeTextFile(join(tmp, ENTRY_FILE), JSON.stringify(manifest));
+      const body = JSON.stringify(manifest);
+      await Deno.writeTextFile(
+        join(tmp, ENTRY_FILE),
+        JSON.stringify({ sha256: await sha256Hex(body), body }),
+      );
       await this.#discard(join(this.#root, key));
       await Deno.rename(tmp, join(this.#root, key));
     } catch (error) {
@@ -188,6 +213,21 @@ export class TranspileCache {
 
   async #discard(dir: string): Promise<void> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** `entry.json` is `{ sha256, body }`, `body` being the manifest as JSON text. */
+async function _parseManifest(
+  text: string,
+): Promise<_EntryManifest | undefined> {
+  try {
+    const { sha256, body } = JSON.parse(text);
+    if (typeof body !== "string" || await sha256Hex(body) !== sha256) {
+      return undefined;
+    }
+    return JSON.parse(body);
+  } catch {
+    return undefined;
   }
 }
 

@@ -6,8 +6,9 @@ import {
   TranspileCache,
 } from "./transpile_cache.ts";
 import type { TranspiledComponent } from "./transpile.ts";
+import type { CachedComponent } from "./transpile_cache.ts";
 
-const SAMPLE: TranspiledComponent = {
+const TRANSPILED: TranspiledComponent = {
   files: new Map([
     [
       "component.js",
@@ -18,6 +19,22 @@ const SAMPLE: TranspiledComponent = {
   glue: "component.js",
   imports: ["wasi:cli/stdout"],
   exports: [["run", "instance"]],
+};
+
+const SAMPLE: CachedComponent = {
+  transpiled: TRANSPILED,
+  signature: {
+    imports: [],
+    exports: [{
+      kind: "function",
+      name: "add",
+      function: {
+        name: "add",
+        params: [{ name: "a", type: { kind: "u32" } }],
+        result: { kind: "u32" },
+      },
+    }],
+  },
 };
 
 async function withCache(
@@ -38,10 +55,13 @@ Deno.test("TranspileCache.read() returns what write() stored", async () => {
     await cache.write(key, SAMPLE);
     const back = await cache.read(key);
     assert.ok(back);
-    assert.deepEqual([...back.files.entries()], [...SAMPLE.files.entries()]);
-    assert.deepEqual(back.imports, SAMPLE.imports);
-    assert.deepEqual(back.exports, SAMPLE.exports);
-    assert.equal(back.glue, "component.js");
+    assert.deepEqual([...back.transpiled.files.entries()], [
+      ...TRANSPILED.files.entries(),
+    ]);
+    assert.deepEqual(back.transpiled.imports, TRANSPILED.imports);
+    assert.deepEqual(back.transpiled.exports, TRANSPILED.exports);
+    assert.equal(back.transpiled.glue, "component.js");
+    assert.deepEqual(back.signature, SAMPLE.signature);
   });
 });
 
@@ -105,7 +125,10 @@ Deno.test("TranspileCache.write() refuses output file names that could leave the
     const key = await cacheKey("04".repeat(32));
     const bad = {
       ...SAMPLE,
-      files: new Map([["../escape.js", new Uint8Array()]]),
+      transpiled: {
+        ...TRANSPILED,
+        files: new Map([["../escape.js", new Uint8Array()]]),
+      },
     };
     await assert.rejects(cache.write(key, bad), RangeError);
   });
@@ -148,4 +171,16 @@ Deno.test("defaultCacheDir() follows WARDEN_CACHE_DIR, then platform conventions
     join("C:/L", "warden", "cache"),
   );
   assert.equal(defaultCacheDir({ env: env({}), os: "linux" }), undefined);
+});
+
+Deno.test("TranspileCache.read() rejects an entry.json whose contents no longer match its checksum", async () => {
+  await withCache(async (cache, dir) => {
+    const key = await cacheKey("05".repeat(32));
+    await cache.write(key, SAMPLE);
+    const manifest = join(dir, "transpiled", key, "entry.json");
+    const text = await Deno.readTextFile(manifest);
+    await Deno.writeTextFile(manifest, text.replace('\\"u32\\"', '\\"s64\\"'));
+    assert.notEqual(await Deno.readTextFile(manifest), text);
+    assert.equal(await cache.read(key), undefined);
+  });
 });

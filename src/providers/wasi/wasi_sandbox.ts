@@ -8,32 +8,16 @@
  *
  * @module
  */
-// deno-lint-ignore ban-ts-comment
 // @ts-ignore: the package's "types" condition for this subpath names a
 // non-existent "dist/common/*.d.ts"; the class is typed by `_WasiShimClass` below.
 import { WASIShim as _WASIShim } from "@bytecodealliance/preview2-shim/instantiation";
 import { resolve } from "node:path";
 import type { ImportObject } from "../../component/instantiate.ts";
 import { GrantSyntaxError } from "../../errors.ts";
+import { ComponentExit } from "./component_exit.ts";
 import { guardPreopen } from "./filesystem_policy.ts";
 import { NetworkPolicy } from "./network_policy.ts";
 import type { WasiGrants } from "./wasi_grants.ts";
-
-/**
- * Thrown through the guest when it calls `wasi:cli/exit`; the runner catches
- * it and reports the exit code.
- */
-export class ComponentExit extends Error {
-  /** The exit code the guest asked for. */
-  readonly code: number;
-
-  /** @param code The exit code. */
-  constructor(code: number) {
-    super(`Component exited with code ${code}`);
-    this.name = "ComponentExit";
-    this.code = code;
-  }
-}
 
 /** Options for {@linkcode createWasiImports}. */
 export interface WasiSandboxOptions {

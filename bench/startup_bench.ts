@@ -1,0 +1,65 @@
+/**
+ * Wall time of whole `warden run` processes: a cold run (empty transpile
+ * cache) and a warm run (cached) of the largest fixture, the 1.6 MiB
+ * `probe` command component, beside `deno run` of an empty script.
+ *
+ *     deno bench -A bench/startup_bench.ts
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { fixture, ROOT } from "../tests/_warden.ts";
+
+const WORK = await Deno.makeTempDir({ prefix: "warden-startup-bench-" });
+const EMPTY = join(WORK, "empty.ts");
+await Deno.writeTextFile(EMPTY, "");
+const WARM_CACHE = join(WORK, "warm-cache");
+const CLI = join(ROOT, "cli.ts");
+let coldRuns = 0;
+
+async function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<void> {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args,
+    env,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    throw new Error(
+      `${args.join(" ")} failed: ${new TextDecoder().decode(stderr)}`,
+    );
+  }
+}
+
+const probeRun = ["run", "-A", CLI, "run", fixture("probe"), "echo", "hi"];
+await run(probeRun, { WARDEN_CACHE_DIR: WARM_CACHE });
+
+Deno.bench(
+  "deno run empty.ts",
+  { group: "startup", baseline: true },
+  async () => {
+    await run(["run", EMPTY]);
+  },
+);
+Deno.bench(
+  "warden run probe.wasm (warm cache)",
+  { group: "startup" },
+  async () => {
+    await run(probeRun, { WARDEN_CACHE_DIR: WARM_CACHE });
+  },
+);
+Deno.bench("warden run probe.wasm (cold: empty cache)", {
+  group: "startup",
+  n: 5,
+  warmup: 1,
+}, async () => {
+  await run(probeRun, { WARDEN_CACHE_DIR: join(WORK, `cold-${coldRuns++}`) });
+});
+
+globalThis.addEventListener(
+  "unload",
+  () => Deno.removeSync(WORK, { recursive: true }),
+);
