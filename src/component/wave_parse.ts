@@ -656,69 +656,63 @@ class _Parser {
   }
 
   #record(offset: number, first: _Token): WaveNode {
-    const fields: WaveRecordField[] = [];
-    const seen = new Set<string>();
-    let label: _Token = first;
-    for (;;) {
-      const name = label.text.replace(/^%/, "");
-      if (seen.has(name)) {
-        this.#fail(label.start, `duplicate field ${_quote(name)}`);
-      }
-      seen.add(name);
-      const colon = this.#next();
-      if (colon.type !== ":") {
-        this.#fail(
-          colon.start,
-          `expected ":" after field ${_quote(name)}, found ${
-            _describeToken(colon)
-          } (a record is written {name: value, …})`,
-        );
-      }
-      const value = this.#value();
-      fields.push({ name, offset: label.start, end: label.end, value });
-      const sep = this.#next();
-      if (sep.type === "}") {
-        return { kind: "record", fields, offset, end: sep.end };
-      }
-      if (sep.type !== ",") {
-        this.#fail(
-          sep.start,
-          sep.type === "eof"
-            ? `unexpected end of input (expected "," or "}")`
-            : `expected "," or "}", found ${_describeToken(sep)}`,
-        );
-      }
-      const next = this.#next();
-      if (next.type === "}") {
-        return { kind: "record", fields, offset, end: next.end };
-      }
-      if (next.type !== "label") {
-        this.#fail(
-          next.start,
-          next.type === "eof"
-            ? `unexpected end of input (expected a field name or "}")`
-            : `expected a field name or "}", found ${_describeToken(next)}`,
-        );
-      }
-      label = next;
-    }
+    const { items: fields, end } = this.#labelled(
+      first,
+      "field",
+      "a field name",
+      (label, name): WaveRecordField => {
+        const colon = this.#next();
+        if (colon.type !== ":") {
+          this.#fail(
+            colon.start,
+            `expected ":" after field ${_quote(name)}, found ${
+              _describeToken(colon)
+            } (a record is written {name: value, …})`,
+          );
+        }
+        const value = this.#value();
+        return { name, offset: label.start, end: label.end, value };
+      },
+    );
+    return { kind: "record", fields, offset, end };
   }
 
   #flags(offset: number, first: _Token): WaveNode {
-    const flags: WaveLabel[] = [];
+    const { items: flags, end } = this.#labelled(
+      first,
+      "flag",
+      "a flag",
+      (label, name): WaveLabel => ({
+        name,
+        offset: label.start,
+        end: label.end,
+      }),
+    );
+    return { kind: "flags", flags, offset, end };
+  }
+
+  /**
+   * The body shared by records and flags: `label …, label …}` up to the
+   * closing brace, a trailing comma allowed, a repeated label refused.
+   */
+  #labelled<T>(
+    first: _Token,
+    noun: string,
+    expected: string,
+    item: (label: _Token, name: string) => T,
+  ): { items: T[]; end: number } {
+    const items: T[] = [];
     const seen = new Set<string>();
     let label: _Token = first;
     for (;;) {
       const name = label.text.replace(/^%/, "");
       if (seen.has(name)) {
-        this.#fail(label.start, `duplicate flag ${_quote(name)}`);
+        this.#fail(label.start, `duplicate ${noun} ${_quote(name)}`);
       }
       seen.add(name);
-      flags.push({ name, offset: label.start, end: label.end });
+      items.push(item(label, name));
       const sep = this.#next();
-      if (sep.type === "}") {
-        return { kind: "flags", flags, offset, end: sep.end };
-      }
+      if (sep.type === "}") return { items, end: sep.end };
       if (sep.type !== ",") {
         this.#fail(
           sep.start,
@@ -728,15 +722,13 @@ class _Parser {
         );
       }
       const next = this.#next();
-      if (next.type === "}") {
-        return { kind: "flags", flags, offset, end: next.end };
-      }
+      if (next.type === "}") return { items, end: next.end };
       if (next.type !== "label") {
         this.#fail(
           next.start,
           next.type === "eof"
-            ? `unexpected end of input (expected a flag or "}")`
-            : `expected a flag or "}", found ${_describeToken(next)}`,
+            ? `unexpected end of input (expected ${expected} or "}")`
+            : `expected ${expected} or "}", found ${_describeToken(next)}`,
         );
       }
       label = next;
