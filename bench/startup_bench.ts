@@ -1,7 +1,9 @@
 /**
  * Wall time of whole `warden run` processes: a cold run (empty transpile
  * cache) and a warm run (cached) of the largest fixture, the 1.6 MiB
- * `probe` command component, beside `deno run` of an empty script.
+ * `probe` command component, whose `wasi:sockets` imports put it on
+ * preview2-shim; a warm run of `probe-fs`, the same program without
+ * sockets, on Warden's native WASI; beside `deno run` of an empty script.
  *
  *     deno bench -A bench/startup_bench.ts
  *
@@ -35,7 +37,17 @@ async function run(
 }
 
 const probeRun = ["run", "-A", CLI, "run", fixture("probe"), "echo", "hi"];
+const probeFsRun = [
+  "run",
+  "-A",
+  CLI,
+  "run",
+  fixture("probe-fs"),
+  "echo",
+  "hi",
+];
 await run(probeRun, { WARDEN_CACHE_DIR: WARM_CACHE });
+await run(probeFsRun, { WARDEN_CACHE_DIR: WARM_CACHE });
 
 Deno.bench(
   "deno run empty.ts",
@@ -49,6 +61,13 @@ Deno.bench(
   { group: "startup" },
   async () => {
     await run(probeRun, { WARDEN_CACHE_DIR: WARM_CACHE });
+  },
+);
+Deno.bench(
+  "warden run probe-fs.wasm (warm cache, native WASI)",
+  { group: "startup" },
+  async () => {
+    await run(probeFsRun, { WARDEN_CACHE_DIR: WARM_CACHE });
   },
 );
 Deno.bench("warden run probe.wasm (cold: empty cache)", {

@@ -8,6 +8,7 @@ import { formatWitFunction } from "../wit/format.ts";
 import type { WitItem } from "../wit/types.ts";
 import { ComponentExit } from "../providers/wasi/component_exit.ts";
 import type { WasiGrants } from "../providers/wasi/wasi_grants.ts";
+import { createWasiImports } from "../providers/wasi/wasi_sandbox.ts";
 import type { ImportObject } from "./instantiate.ts";
 import { linkImports } from "./link.ts";
 import type { PreparedComponent } from "./prepare.ts";
@@ -74,15 +75,12 @@ export async function linkWasiImports(
   component: PreparedComponent,
   options: InstanceOptions,
 ): Promise<ImportObject> {
-  // Loaded on first use: preview2-shim starts its I/O worker when imported,
-  // which takes a while; core modules compile in the background meanwhile.
-  const { createWasiImports } = await import(
-    "../providers/wasi/wasi_sandbox.ts"
-  );
-  return linkImports(component, {
-    ...createWasiImports(options.wasi),
-    ...options.imports,
+  // WASI comes natively unless the component imports sockets or HTTP; then
+  // preview2-shim is loaded, while the core modules compile in the background.
+  const wasi = await createWasiImports(options.wasi, {
+    imports: component.transpiled.imports,
   });
+  return linkImports(component, { ...wasi, ...options.imports });
 }
 
 /**

@@ -1,12 +1,18 @@
 /**
- * Read-only preopens for `wasi:filesystem`.
+ * Read-only preopens for `wasi:filesystem`: which descriptor calls mutate,
+ * and the rule that refuses them.
  *
- * preview2-shim grants full access to every preopen, so each preopened
- * descriptor, and every descriptor opened through it, is guarded: under a
- * read-only grant every mutating method fails with the WASI error code
- * `read-only` before anything touches the disk. Path escapes (`..`, absolute
- * paths, symlinks leaving the preopen) are refused by the shim itself with
- * `not-permitted`; the tests hold it to that.
+ * Under a read-only grant every mutating call fails with the WASI error code
+ * `read-only` before anything touches the disk, and so does a mutation that
+ * involves a read-only descriptor as its other side (the target of
+ * `rename-at` or `link-at`). Both WASI implementations apply this one rule:
+ * the native file system calls {@linkcode refuseReadOnly} itself, and
+ * preview2-shim, which grants full access to every preopen, has each
+ * preopened descriptor, and every descriptor opened through it, wrapped by
+ * {@linkcode guardPreopen}. Path escapes (`..`, absolute paths, symlinks
+ * leaving the preopen) fail with `not-permitted`: in the native file system
+ * by its path resolver, in preview2-shim by the shim itself; the tests hold
+ * both to that.
  *
  * @module
  */
@@ -16,8 +22,8 @@ import {
   type ResourceGuard,
 } from "./resource_guard.ts";
 
-/** Descriptor methods that change the file system. */
-const MUTATING = new Set([
+/** Descriptor methods that change the file system whatever their arguments. */
+const MUTATING: ReadonlySet<string> = new Set([
   "write",
   "writeViaStream",
   "appendViaStream",
@@ -43,6 +49,51 @@ interface _DescriptorFlags {
   mutateDirectory?: boolean;
 }
 
+/**
+ * Whether a call of a `wasi:filesystem/types` descriptor method may change
+ * the file system: the writing, creating, removing, renaming and linking
+ * methods, and `open-at` with `create`, `truncate`, `exclusive`, `write` or
+ * `mutate-directory`.
+ *
+ * @param method The method, camelCased as jco calls it (`openAt`).
+ * @param args Its arguments.
+ * @returns `true` when the call mutates.
+ * @example
+ * ```ts
+ * import { isMutatingCall } from "./filesystem_policy.ts";
+ * if (isMutatingCall("openAt", [{}, "f", {}, { read: true }])) throw new Error();
+ * if (!isMutatingCall("openAt", [{}, "f", { create: true }, { read: true }])) throw new Error();
+ * ```
+ */
+export function isMutatingCall(
+  method: string,
+  args: readonly unknown[],
+): boolean {
+  return MUTATING.has(method) || (method === "openAt" && _openMutates(args));
+}
+
+/**
+ * Refuses a mutating call on a read-only descriptor, or one that involves a
+ * read-only descriptor among its arguments (`rename-at`, `link-at`).
+ *
+ * @param method The method, camelCased.
+ * @param args Its arguments.
+ * @param readOnly Whether the descriptor it is called on is read-only.
+ * @param isReadOnly Whether an argument is a read-only descriptor.
+ * @throws {"read-only"} When the call is refused, as the `err` payload jco's
+ * glue expects.
+ */
+export function refuseReadOnly(
+  method: string,
+  args: readonly unknown[],
+  readOnly: boolean,
+  isReadOnly: (arg: unknown) => boolean,
+): void {
+  if (isMutatingCall(method, args) && (readOnly || args.some(isReadOnly))) {
+    throw "read-only";
+  }
+}
+
 class _DescriptorGuard implements ResourceGuard {
   readonly readOnly: boolean;
   constructor(readOnly: boolean) {
@@ -50,17 +101,13 @@ class _DescriptorGuard implements ResourceGuard {
   }
 
   before(method: string, args: readonly unknown[]): void {
-    const mutating = MUTATING.has(method) ||
-      (method === "openAt" && _openMutates(args));
-    if (!mutating) return;
-    // A mutation fails if this descriptor, or one passed alongside it
-    // (rename/link targets), is read-only.
-    if (
-      this.readOnly ||
-      args.some((a) => (guardOf(a) as _DescriptorGuard | undefined)?.readOnly)
-    ) {
-      throw "read-only";
-    }
+    refuseReadOnly(
+      method,
+      args,
+      this.readOnly,
+      (arg) =>
+        (guardOf(arg) as _DescriptorGuard | undefined)?.readOnly ?? false,
+    );
   }
 
   after(method: string, result: unknown): unknown {
