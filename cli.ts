@@ -15,6 +15,8 @@ import {
   GrantSyntaxError,
   InvokeError,
 } from "./src/errors.ts";
+import { describeHostBundle, readHostToml } from "./src/manifest/host_toml.ts";
+import { ManifestError } from "./src/manifest/manifest_error.ts";
 import {
   parseDirGrant,
   parseEnvGrants,
@@ -35,6 +37,7 @@ Usage: warden <command> [options]
 
 Commands:
   run <component.wasm> [args...]   Run a command component, or call one export with --invoke
+  bundle check <dir>               Validate a host bundle (host.toml and its files) without running it
   help [command]                   Show help
 
 Options:
@@ -71,6 +74,19 @@ Options (they must come before the component; what follows it goes to the compon
 Exit codes: the component's own; 1 when Warden cannot load, link or invoke it;
 2 for a bad command line; 134 when the component traps.`;
 
+const BUNDLE_HELP = `Usage: warden bundle check <dir>
+
+Validates a host bundle without loading or running anything: reads
+<dir>/host.toml (or the host.toml file given), checks every key and type, the
+name and version, and that wit, module and lib name files inside the bundle
+(no absolute paths, no escape by .. or symlinks). Prints a one-line summary.
+
+Options:
+  -h, --help   Show this help
+
+Exit codes: 0 when the bundle is valid; 1 when it is not; 2 for a bad command line.
+See docs/host-bundles.md for the host.toml format.`;
+
 const RUN_FLAGS = {
   invoke: { type: "string" },
   env: { type: "string", multiple: true },
@@ -106,7 +122,13 @@ async function _dispatch(args: readonly string[]): Promise<number> {
     case "help":
     case "--help":
     case "-h":
-      console.log(rest[0] === "run" ? RUN_HELP : MAIN_HELP);
+      console.log(
+        rest[0] === "run"
+          ? RUN_HELP
+          : rest[0] === "bundle"
+          ? BUNDLE_HELP
+          : MAIN_HELP,
+      );
       return 0;
     case "--version":
     case "-V":
@@ -114,6 +136,8 @@ async function _dispatch(args: readonly string[]): Promise<number> {
       return 0;
     case "run":
       return await _run(rest);
+    case "bundle":
+      return await _bundle(rest);
     default:
       throw new _UsageError(`Unknown command "${command}" (see warden --help)`);
   }
@@ -171,6 +195,47 @@ async function _run(args: readonly string[]): Promise<number> {
   return await runCommand(component, { wasi });
 }
 
+async function _bundle(args: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: { help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    throw new _UsageError(
+      `${(error as Error).message.split("\n")[0]} (see warden bundle --help)`,
+    );
+  }
+  const [subcommand, ...operands] = parsed.positionals;
+  if (parsed.values.help) {
+    console.log(BUNDLE_HELP);
+    return 0;
+  }
+  if (subcommand === undefined) {
+    throw new _UsageError(
+      "Missing the bundle command: warden bundle check <dir> (see warden bundle --help)",
+    );
+  }
+  if (subcommand !== "check") {
+    throw new _UsageError(
+      `Unknown bundle command "${subcommand}" (see warden bundle --help)`,
+    );
+  }
+  const [dir, ...extra] = operands;
+  if (dir === undefined || extra.length > 0) {
+    throw new _UsageError(
+      dir === undefined
+        ? "Missing the bundle folder to check (see warden bundle --help)"
+        : `Unexpected arguments after the bundle folder: ${extra.join(" ")}`,
+    );
+  }
+  console.log(describeHostBundle(await readHostToml(dir)));
+  return 0;
+}
+
 /** Flags end at the first positional (the component); the rest belongs to the guest. */
 function _splitRunArgs(
   args: readonly string[],
@@ -202,7 +267,10 @@ function _report(error: unknown): number {
     console.error(`error: ${error.message}`);
     return EXIT_TRAP;
   }
-  if (error instanceof ComponentLoadError || error instanceof InvokeError) {
+  if (
+    error instanceof ComponentLoadError || error instanceof InvokeError ||
+    error instanceof ManifestError
+  ) {
     console.error(`error: ${error.message}`);
     return EXIT_FAILURE;
   }

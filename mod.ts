@@ -60,3 +60,37 @@ export { ComponentExit } from "./src/providers/wasi/component_exit.ts";
 export { createWasiImports } from "./src/providers/wasi/wasi_sandbox.ts";
 export { decodeComponentSignature } from "./src/wit/component_decoder.ts";
 export type * from "./src/wit/types.ts";
+export { ManifestError } from "./src/manifest/manifest_error.ts";
+export type {
+  ManifestErrorOptions,
+  ManifestKind,
+} from "./src/manifest/manifest_error.ts";
+export {
+  describeHostBundle,
+  parseHostToml,
+  readHostToml,
+} from "./src/manifest/host_toml.ts";
+export type { HostTomlOptions } from "./src/manifest/host_toml.ts";
+export { parseHostsToml, readHostsToml } from "./src/manifest/hosts_toml.ts";
+export type { HostEntry, HostsManifest } from "./src/manifest/hosts_toml.ts";
+export { LIB_OS_NAMES, PERMISSION_NAMES } from "./src/manifest/host_fields.ts";
+export type {
+  HostBundleManifest,
+  HostPermissions,
+  OperatingSystem,
+  PermissionName,
+} from "./src/manifest/host_fields.ts";
+export { resolveManifestPath } from "./src/manifest/manifest_path.ts";
+export type {
+  ManifestPathKind,
+  ManifestSite,
+  ResolvedManifestPath,
+  ResolveManifestPathOptions,
+} from "./src/manifest/manifest_path.ts";
+export {
+  compareSemver,
+  formatSemver,
+  isCompatible,
+  parseSemver,
+} from "./src/manifest/semver.ts";
+export type { SemVer } from "./src/manifest/semver.ts";
