@@ -128,3 +128,22 @@ Deno.test("warden --help and run --help describe the flags", async () => {
     assert.match(run.stdout, new RegExp(flag), flag);
   }
 });
+
+Deno.test("warden run: a component using component-model async is refused before transpiling", async () => {
+  const { parse } = await import("@bytecodealliance/jco");
+  const bytes = await parse(`(component
+    (type $i (instance
+      (type $s (stream u8))
+      (type $fn (func (result $s)))
+      (export "go" (func (type $fn)))))
+    (import "a:b/c@1.0.0" (instance (type $i))))`);
+  await withFile(bytes, async (path) => {
+    const result = await warden(["run", "--no-cache", path]);
+    assert.equal(result.code, 1);
+    assertOneError(
+      result.stderr,
+      /it uses component-model async \(import "a:b\/c@1\.0\.0#go" uses stream\), which Warden's transpiler \(jco 1\.11\.2\) does not support/,
+    );
+    assert.doesNotMatch(result.stderr, /panicked|backtrace/);
+  });
+});

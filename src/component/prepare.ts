@@ -6,6 +6,7 @@
  * @module
  */
 import { ComponentLoadError } from "../errors.ts";
+import { findAsyncUse } from "./async_support.ts";
 import {
   ComponentFormatError,
   decodeComponentSignature,
@@ -80,6 +81,13 @@ export async function prepareComponent(
   let outcome: CacheOutcome = cache ? "hit" : "disabled";
   if (!entry) {
     const signature = _decode(path, file.bytes);
+    const asyncUse = findAsyncUse(signature);
+    if (asyncUse) {
+      throw new ComponentLoadError(
+        path,
+        `Cannot transpile "${path}": it uses component-model async (${asyncUse}), which Warden's transpiler (jco 1.11.2) does not support`,
+      );
+    }
     entry = { signature, transpiled: await _transpile(path, file.bytes) };
     if (cache) {
       outcome = await cache.write(key, entry).then(

@@ -194,6 +194,7 @@ const _WORK_FACTOR = 16;
 interface _FuncSig {
   readonly params: readonly WitField[];
   readonly result: WitType | null;
+  readonly async: boolean;
 }
 
 /** The resource identity objects are plain objects whose `name` is a hint. */
@@ -1029,7 +1030,7 @@ class _Decoder {
         return { tag: "res", r: { name: "" } };
       case 0x40:
       case 0x43:
-        return { tag: "func", f: this.#funcType(r, scope) };
+        return { tag: "func", f: this.#funcType(r, scope, b === 0x43) };
       case 0x41:
       case 0x42: {
         if (depth + 1 > _MAX_NESTING) {
@@ -1101,7 +1102,7 @@ class _Decoder {
     return this.#option(r) ? this.#valType(r, scope) : null;
   }
 
-  #funcType(r: _Reader, scope: _Scope): _FuncSig {
+  #funcType(r: _Reader, scope: _Scope, async: boolean): _FuncSig {
     const params: WitField[] = [];
     for (let n = r.count(); n > 0; n--) {
       const name = r.string();
@@ -1127,7 +1128,7 @@ class _Decoder {
     } else {
       r.fail(`unknown result list ${_hex(b)}`, at);
     }
-    return { params, result };
+    return { params, result, async };
   }
 
   /** Records the depth and tree size of a new composite type, rejecting absurd ones. */
@@ -1563,6 +1564,7 @@ class _Namer {
       name,
       params: f.params.map((p) => ({ name: p.name, type: this.#type(p.type) })),
       result: f.result === null ? null : this.#type(f.result),
+      ...(f.async ? { async: true } : {}),
     };
   }
 

@@ -571,13 +571,16 @@ Deno.test("decodeComponentSignature() reads versioned names, async functions, fi
   assert.deepEqual(iface(sig.imports, "a:b/c@0.2.3"), {
     name: "a:b/c@0.2.3",
     resources: [r],
-    functions: [fn("go", [
-      ["a", { kind: "list", element: u32, length: 4 }],
-      ["m", {
-        kind: "list",
-        element: { kind: "tuple", items: [string, u32] },
-      }],
-    ], { kind: "own", resource: r })],
+    functions: [{
+      ...fn("go", [
+        ["a", { kind: "list", element: u32, length: 4 }],
+        ["m", {
+          kind: "list",
+          element: { kind: "tuple", items: [string, u32] },
+        }],
+      ], { kind: "own", resource: r }),
+      async: true,
+    }],
   });
 });
 

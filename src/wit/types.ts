@@ -101,6 +101,8 @@ export interface WitFunction {
   readonly params: readonly WitField[];
   /** The single result type, or `null` when the function returns nothing. */
   readonly result: WitType | null;
+  /** `true` for a component-model `async func`; absent otherwise. */
+  readonly async?: boolean;
 }
 
 /** The parts of a fully qualified interface name `ns:pkg/iface@version`. */
