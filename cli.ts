@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { prepareComponent } from "./src/component/prepare.ts";
 import { runCommand } from "./src/component/run_command.ts";
 import { invokeExport } from "./src/component/invoke.ts";
@@ -15,8 +14,8 @@ import {
   GrantSyntaxError,
   InvokeError,
 } from "./src/errors.ts";
-import { describeHostBundle, readHostToml } from "./src/manifest/host_toml.ts";
 import { ManifestError } from "./src/manifest/manifest_error.ts";
+import { FlagError, type FlagSpec, parseFlags } from "./src/cli_flags.ts";
 import {
   parseDirGrant,
   parseEnvGrants,
@@ -97,7 +96,7 @@ const RUN_FLAGS = {
   "cache-dir": { type: "string" },
   "no-cache": { type: "boolean" },
   help: { type: "boolean", short: "h" },
-} as const;
+} as const satisfies Record<string, FlagSpec>;
 
 class _UsageError extends Error {}
 
@@ -145,19 +144,7 @@ async function _dispatch(args: readonly string[]): Promise<number> {
 
 async function _run(args: readonly string[]): Promise<number> {
   const { flags, positionals } = _splitRunArgs(args);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: flags,
-      options: RUN_FLAGS,
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new _UsageError(
-      `${(error as Error).message.split("\n")[0]} (see warden run --help)`,
-    );
-  }
+  const { values } = _parse(flags, RUN_FLAGS, "run");
   if (values.help) {
     console.log(RUN_HELP);
     return 0;
@@ -196,19 +183,7 @@ async function _run(args: readonly string[]): Promise<number> {
 }
 
 async function _bundle(args: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new _UsageError(
-      `${(error as Error).message.split("\n")[0]} (see warden bundle --help)`,
-    );
-  }
+  const parsed = _parse(args, BUNDLE_FLAGS, "bundle");
   const [subcommand, ...operands] = parsed.positionals;
   if (parsed.values.help) {
     console.log(BUNDLE_HELP);
@@ -232,8 +207,31 @@ async function _bundle(args: readonly string[]): Promise<number> {
         : `Unexpected arguments after the bundle folder: ${extra.join(" ")}`,
     );
   }
+  // Loaded on demand, so `warden run` does not pay for the manifest modules.
+  const { describeHostBundle, readHostToml } = await import(
+    "./src/manifest/host_toml.ts"
+  );
   console.log(describeHostBundle(await readHostToml(dir)));
   return 0;
+}
+
+const BUNDLE_FLAGS = {
+  help: { type: "boolean", short: "h" },
+} as const satisfies Record<string, FlagSpec>;
+
+function _parse<T extends Record<string, FlagSpec>>(
+  args: readonly string[],
+  specs: T,
+  command: string,
+) {
+  try {
+    return parseFlags(args, specs);
+  } catch (error) {
+    if (error instanceof FlagError) {
+      throw new _UsageError(`${error.message} (see warden ${command} --help)`);
+    }
+    throw error;
+  }
 }
 
 /** Flags end at the first positional (the component); the rest belongs to the guest. */

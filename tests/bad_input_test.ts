@@ -85,7 +85,7 @@ Deno.test("warden: unknown flags and commands are usage errors (exit 2)", async 
   assert.equal(flag.code, 2);
   assertOneError(
     flag.stderr,
-    /Unknown option '--frobnicate'.*\(see warden run --help\)/,
+    /Unknown option "--frobnicate".*\(see warden run --help\)/,
   );
   const command = await warden(["launch", fixture("hello")]);
   assert.equal(command.code, 2);

@@ -129,7 +129,7 @@ Deno.test("warden bundle: help, and usage errors exit 2", async () => {
         ["bundle", "check", "a", "b"],
         /Unexpected arguments after the bundle folder: b/,
       ],
-      [["bundle", "check", "--strict", "a"], /Unknown option '--strict'/],
+      [["bundle", "check", "--strict", "a"], /Unknown option "--strict"/],
     ] as const
   ) {
     const result = await warden(args);

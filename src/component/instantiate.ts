@@ -27,17 +27,29 @@ export interface LoadedComponent {
   instantiate(imports: ImportObject): Promise<ComponentExports>;
 }
 
+/** Options for {@linkcode loadTranspiled}. */
+export interface LoadOptions {
+  /**
+   * A file holding exactly the glue's bytes, already verified (a transpile
+   * cache entry). Importing it from a file lets Deno keep V8's code cache for
+   * it, which makes a warm start ~20 ms faster for a large glue module.
+   * @default undefined (the glue is imported from a `blob:` URL)
+   */
+  readonly glueFile?: string;
+}
+
 /**
- * Loads the glue module (from a `blob:` URL, so no file access is needed) and
- * starts compiling the core modules. Compilation runs on V8's background
- * threads and is awaited by the first `instantiate`, so the caller can do
- * other work (such as building WASI imports) in the meantime.
+ * Loads the glue module and starts compiling the core modules. Compilation
+ * runs on V8's background threads and is awaited by the first `instantiate`,
+ * so the caller can do other work (such as building WASI imports) meanwhile.
  *
  * @param transpiled Output of the transpiler or the cache.
+ * @param options Where the glue may be imported from.
  * @returns A component that can be instantiated any number of times.
  */
 export async function loadTranspiled(
   transpiled: TranspiledComponent,
+  options: LoadOptions = {},
 ): Promise<LoadedComponent> {
   const glue = transpiled.files.get(transpiled.glue);
   if (!glue) {
@@ -45,9 +57,11 @@ export async function loadTranspiled(
       `Transpiled component lacks its glue module "${transpiled.glue}"`,
     );
   }
-  const url = URL.createObjectURL(
-    new Blob([glue as Uint8Array<ArrayBuffer>], { type: "text/javascript" }),
-  );
+  const url = options.glueFile === undefined
+    ? URL.createObjectURL(
+      new Blob([glue as Uint8Array<ArrayBuffer>], { type: "text/javascript" }),
+    )
+    : _fileUrl(options.glueFile);
   const modulesPromise = Promise.all(
     [...transpiled.files].filter(([name]) => name.endsWith(".wasm")).map(async (
       [name, bytes],
@@ -62,7 +76,7 @@ export async function loadTranspiled(
   try {
     glueModule = await import(url);
   } finally {
-    URL.revokeObjectURL(url);
+    if (options.glueFile === undefined) URL.revokeObjectURL(url);
   }
   // Keep a compile failure from being reported as unhandled before the
   // first instantiate awaits it.
@@ -82,4 +96,15 @@ export async function loadTranspiled(
       return await glueModule.instantiate(getCoreModule, imports);
     },
   };
+}
+
+/** A `file:` URL for an absolute path, each segment percent-encoded. */
+function _fileUrl(path: string): string {
+  const segments = path.replaceAll("\\", "/").split("/").map((segment, i) =>
+    i <= 1 && /^[A-Za-z]:$/.test(segment)
+      ? segment
+      : encodeURIComponent(segment)
+  );
+  const joined = segments.join("/");
+  return `file://${joined.startsWith("/") ? "" : "/"}${joined}`;
 }

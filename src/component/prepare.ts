@@ -100,7 +100,12 @@ export async function prepareComponent(
     file,
     signature: entry.signature,
     transpiled: entry.transpiled,
-    loaded: await loadTranspiled(entry.transpiled),
+    loaded: await loadTranspiled(
+      entry.transpiled,
+      cache && outcome !== "write-failed"
+        ? { glueFile: cache.filePath(key, entry.transpiled.glue) }
+        : {},
+    ),
     cache: outcome,
   };
 }

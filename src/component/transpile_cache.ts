@@ -16,7 +16,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { sha256Hex } from "../digest.ts";
 import type { ComponentSignature } from "../wit/types.ts";
 import { type TranspiledComponent, TRANSPILER } from "./transpile.ts";
@@ -109,6 +108,19 @@ export class TranspileCache {
   /** @param dir The cache folder; entries go in its `transpiled/` subfolder. */
   constructor(dir: string) {
     this.#root = join(dir, "transpiled");
+  }
+
+  /**
+   * Where an entry keeps one of its files (valid after a successful
+   * {@linkcode TranspileCache.read} of that key).
+   *
+   * @param key The entry's cache key.
+   * @param name A file name of the entry.
+   * @returns The file's path.
+   */
+  filePath(key: string, name: string): string {
+    _checkFileName(name);
+    return join(this.#root, key, name);
   }
 
   /**
@@ -235,6 +247,16 @@ function _checkFileName(name: string): void {
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith(".")) {
     throw new RangeError(`Refusing transpiler output file name "${name}"`);
   }
+}
+
+/**
+ * Joins path segments with "/" (which Deno accepts on every OS); kept local
+ * so the run path does not load Deno's Node compatibility layer for
+ * `node:path`, which costs ~20 ms at startup.
+ */
+function join(...parts: string[]): string {
+  return parts.map((p, i) => i === 0 ? p.replace(/[\\/]+$/, "") || p : p)
+    .join("/");
 }
 
 function _safeEnv(name: string): string | undefined {
