@@ -7,27 +7,24 @@ import {
   readHostToml,
 } from "./host_toml.ts";
 import { ManifestError } from "./manifest_error.ts";
+import { withTree } from "./_testing.ts";
 
 /**
  * Writes `files` (path → text) into `bundle/` under a fresh temp folder and
  * runs `fn` on the bundle folder (`../x` paths land next to it).
  */
+/** Runs `fn` on a bundle folder holding `files`. */
 async function withBundle(
   files: Record<string, string>,
   fn: (dir: string) => Promise<void>,
 ): Promise<void> {
-  const root = await Deno.realPath(await Deno.makeTempDir());
-  const dir = join(root, "bundle");
-  await Deno.mkdir(dir);
-  try {
-    for (const [name, text] of Object.entries(files)) {
-      await Deno.mkdir(join(dir, name, ".."), { recursive: true });
-      await Deno.writeTextFile(join(dir, name), text);
-    }
-    await fn(dir);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  const inBundle = Object.fromEntries(
+    Object.entries(files).map(([name, text]) => [`bundle/${name}`, text]),
+  );
+  await withTree(inBundle, async (root) => {
+    await Deno.mkdir(join(root, "bundle"), { recursive: true });
+    await fn(join(root, "bundle"));
+  });
 }
 
 const FILES = {

@@ -2,23 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseHostsToml, readHostsToml } from "./hosts_toml.ts";
 import { ManifestError } from "./manifest_error.ts";
-
-/** Writes `files` (path → text) under a fresh temp folder and runs `fn` on it. */
-async function withTree(
-  files: Record<string, string>,
-  fn: (root: string) => Promise<void>,
-): Promise<void> {
-  const root = await Deno.realPath(await Deno.makeTempDir());
-  try {
-    for (const [name, text] of Object.entries(files)) {
-      await Deno.mkdir(join(root, name, ".."), { recursive: true });
-      await Deno.writeTextFile(join(root, name), text);
-    }
-    await fn(root);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-}
+import { withTree } from "./_testing.ts";
 
 function bundle(name: string, version = "0.1.0"): Record<string, string> {
   return {
