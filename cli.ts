@@ -77,8 +77,10 @@ const BUNDLE_HELP = `Usage: warden bundle check <dir>
 
 Validates a host bundle without loading or running anything: reads
 <dir>/host.toml (or the host.toml file given), checks every key and type, the
-name and version, and that wit, module and lib name files inside the bundle
-(no absolute paths, no escape by .. or symlinks). Prints a one-line summary.
+name and version, that wit, module and lib name files inside the bundle
+(no absolute paths, no escape by .. or symlinks), and that the WIT parses and
+defines at least one interface. Prints a one-line summary with the
+interfaces the bundle provides.
 
 Options:
   -h, --help   Show this help
@@ -208,10 +210,10 @@ async function _bundle(args: readonly string[]): Promise<number> {
     );
   }
   // Loaded on demand, so `warden run` does not pay for the manifest modules.
-  const { describeHostBundle, readHostToml } = await import(
-    "./src/manifest/host_toml.ts"
+  const { checkHostBundle, describeCheckedHostBundle } = await import(
+    "./src/manifest/bundle_check.ts"
   );
-  console.log(describeHostBundle(await readHostToml(dir)));
+  console.log(describeCheckedHostBundle(await checkHostBundle(dir)));
   return 0;
 }
 

@@ -94,3 +94,9 @@ export {
   parseSemver,
 } from "./src/manifest/semver.ts";
 export type { SemVer } from "./src/manifest/semver.ts";
+export {
+  checkHostBundle,
+  describeCheckedHostBundle,
+} from "./src/manifest/bundle_check.ts";
+export { loadWitPackage, WitError } from "./src/wit/wit_package.ts";
+export type { WitPackage } from "./src/wit/wit_package.ts";

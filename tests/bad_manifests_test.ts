@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join, relative, resolve } from "node:path";
-import { readHostToml } from "../src/manifest/host_toml.ts";
+import { checkHostBundle } from "../src/manifest/bundle_check.ts";
 import { readHostsToml } from "../src/manifest/hosts_toml.ts";
 import { ManifestError } from "../src/manifest/manifest_error.ts";
 import { ROOT } from "./_warden.ts";
@@ -428,6 +428,25 @@ const CASES: Record<string, BadCase> = {
     line: 3,
     message: /"\/no\/such\/folder\/kv\.wit" does not exist/,
   },
+  // WIT (loaded by wit-parser)
+  wit_syntax_error: {
+    key: "[host].wit",
+    line: 3,
+    message:
+      /^\[host\]\.wit "wit" is not valid WIT: expected "\)", found "->", in "wit[\\/]kv\.wit" line 5, column 40 \(line 3\)$/,
+  },
+  wit_unknown_type: {
+    key: "[host].wit",
+    line: 3,
+    message:
+      /"wit" is not valid WIT: type "bytes" does not exist, in "wit[\\/]types\.wit" line 4, column 12/,
+  },
+  wit_no_interface: {
+    key: "[host].wit",
+    line: 3,
+    message:
+      /"wit" is not valid WIT: package "warden:kv@0\.1\.0" defines no interface/,
+  },
   hosts_bad_bundle_host_toml: {
     file: "bundles/kv/host.toml",
     key: "[host].implementation",
@@ -466,7 +485,9 @@ for (const [name, expected] of Object.entries(CASES)) {
         const isHosts = await _exists(join(dir, "hosts.toml"));
         const manifest = isHosts ? "hosts.toml" : "host.toml";
         const error = await _error(
-          isHosts ? readHostsToml(join(dir, "hosts.toml")) : readHostToml(dir),
+          isHosts
+            ? readHostsToml(join(dir, "hosts.toml"))
+            : checkHostBundle(dir),
         );
         const file = expected.file ?? manifest;
         assert.equal(relative(dir, resolve(error.file)), join(file), "file");

@@ -84,7 +84,7 @@ Deno.test("warden bundle check prints a one-line summary for a good bundle", asy
   assert.equal(result.code, 0);
   assert.match(
     result.stdout,
-    /^Host bundle "keyvalue" 0\.1\.0 is valid: wit "wit" \(folder\), module "host\.ts", lib linux "lib\/libkeyvalue\.so", darwin "lib\/libkeyvalue\.dylib", windows "lib\/keyvalue\.dll", permissions read, write, env, ffi\n$/,
+    /^Host bundle "keyvalue" 0\.1\.0 is valid: wit "wit" \(folder\), module "host\.ts", lib linux "lib\/libkeyvalue\.so", darwin "lib\/libkeyvalue\.dylib", windows "lib\/keyvalue\.dll", permissions read, write, env, ffi, provides keyvalue:store\/store@0\.1\.0\n$/,
   );
 });
 
