@@ -15,6 +15,8 @@ import {
   InvokeError,
 } from "./src/errors.ts";
 import { ManifestError } from "./src/manifest/manifest_error.ts";
+import { HostBundleError } from "./src/bundles/host_bundle_error.ts";
+import type { LoadedHostBundle } from "./src/bundles/typescript_bundle.ts";
 import { FlagError, type FlagSpec, parseFlags } from "./src/cli_flags.ts";
 import {
   parseDirGrant,
@@ -44,7 +46,8 @@ Options:
   -V, --version   Show the version
 
 Environment:
-  WARDEN_CACHE_DIR   Where transpiled components are cached (default: the platform cache folder)`;
+  WARDEN_CACHE_DIR   Where transpiled components are cached (default: the platform cache folder)
+  WARDEN_DATA_DIR    Where host bundles keep their data (default: the platform data folder)`;
 
 const RUN_HELP = `Usage: warden run [options] <component.wasm> [args...]
 
@@ -66,6 +69,9 @@ Options (they must come before the component; what follows it goes to the compon
   --allow-net <HOST[:PORT]>  Allow outgoing TCP and HTTP to a host, optionally one port (repeatable);
                              IPv6 as [ADDR] or [ADDR]:PORT
   --inherit-network          Give full network access (any host, listening, UDP)
+  --host-bundle <DIR>        Load a host bundle (a folder with host.toml, its WIT and a TypeScript
+                             module) whose interfaces serve the component's imports of a
+                             compatible version (repeatable)
   --cache-dir <DIR>          Transpile cache folder (default: $WARDEN_CACHE_DIR or the platform cache)
   --no-cache                 Do not read or write the transpile cache
   -h, --help                 Show this help
@@ -95,6 +101,7 @@ const RUN_FLAGS = {
   dir: { type: "string", multiple: true },
   "allow-net": { type: "string", multiple: true },
   "inherit-network": { type: "boolean" },
+  "host-bundle": { type: "string", multiple: true },
   "cache-dir": { type: "string" },
   "no-cache": { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -166,6 +173,7 @@ async function _run(args: readonly string[]): Promise<number> {
     inheritNetwork: values["inherit-network"] ?? false,
   };
   const cacheDir = values["no-cache"] ? null : values["cache-dir"];
+  const bundles = await _loadBundles(values["host-bundle"] ?? []);
   const component = await prepareComponent(
     path,
     cacheDir === undefined ? {} : { cacheDir },
@@ -178,10 +186,41 @@ async function _run(args: readonly string[]): Promise<number> {
         }`,
       );
     }
-    console.log(await invokeExport(component, values.invoke, { wasi }));
+    console.log(
+      await invokeExport(component, values.invoke, { wasi, bundles }),
+    );
     return 0;
   }
-  return await runCommand(component, { wasi });
+  return await runCommand(component, { wasi, bundles });
+}
+
+/** Checks and loads each `--host-bundle` folder; their log lines go to stderr. */
+async function _loadBundles(
+  dirs: readonly string[],
+): Promise<LoadedHostBundle[]> {
+  if (dirs.length === 0) return [];
+  // Loaded on demand, so a run without bundles does not pay for them.
+  const { checkHostBundle } = await import("./src/manifest/bundle_check.ts");
+  const { loadTypeScriptBundle } = await import(
+    "./src/bundles/typescript_bundle.ts"
+  );
+  const bundles: LoadedHostBundle[] = [];
+  for (const dir of dirs) {
+    const checked = await checkHostBundle(dir);
+    const name = checked.manifest.name;
+    const twin = bundles.find((b) => b.name === name);
+    if (twin !== undefined) {
+      throw new _UsageError(
+        `Host bundle name "${name}" is given twice: by "${twin.manifest.dir}" and "${checked.manifest.dir}" (pass each bundle once)`,
+      );
+    }
+    bundles.push(
+      await loadTypeScriptBundle(checked, {
+        log: (bundle, message) => console.error(`[${bundle}] ${message}`),
+      }),
+    );
+  }
+  return bundles;
 }
 
 async function _bundle(args: readonly string[]): Promise<number> {
@@ -269,7 +308,7 @@ function _report(error: unknown): number {
   }
   if (
     error instanceof ComponentLoadError || error instanceof InvokeError ||
-    error instanceof ManifestError
+    error instanceof ManifestError || error instanceof HostBundleError
   ) {
     console.error(`error: ${error.message}`);
     return EXIT_FAILURE;

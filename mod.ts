@@ -100,3 +100,19 @@ export {
 } from "./src/manifest/bundle_check.ts";
 export { loadWitPackage, WitError } from "./src/wit/wit_package.ts";
 export type { WitPackage } from "./src/wit/wit_package.ts";
+export {
+  checkImplementation,
+  checkImplementations,
+  defaultDataDir,
+  loadTypeScriptBundle,
+} from "./src/bundles/typescript_bundle.ts";
+export type {
+  HostContext,
+  LoadedHostBundle,
+  LoadTypeScriptBundleOptions,
+  ProvidedInterface,
+} from "./src/bundles/typescript_bundle.ts";
+export { bundleImports } from "./src/bundles/bundle_link.ts";
+export type { BundleImports } from "./src/bundles/bundle_link.ts";
+export { HostBundleError } from "./src/bundles/host_bundle_error.ts";
+export type { HostBundleErrorOptions } from "./src/bundles/host_bundle_error.ts";

@@ -10,6 +10,8 @@ import { ComponentExit } from "../providers/wasi/component_exit.ts";
 import type { WasiGrants } from "../providers/wasi/wasi_grants.ts";
 import { createWasiImports } from "../providers/wasi/wasi_sandbox.ts";
 import type { ImportObject } from "./instantiate.ts";
+import { bundleImports } from "../bundles/bundle_link.ts";
+import type { LoadedHostBundle } from "../bundles/typescript_bundle.ts";
 import { linkImports } from "./link.ts";
 import type { PreparedComponent } from "./prepare.ts";
 import { asTrap } from "./traps.ts";
@@ -20,6 +22,13 @@ export interface InstanceOptions {
   readonly wasi: WasiGrants;
   /** Host interfaces besides WASI, keyed by unversioned interface name. @default {} */
   readonly imports?: ImportObject;
+  /**
+   * Loaded host bundles (see `loadTypeScriptBundle`) whose interfaces serve
+   * imports of a compatible version. A bundle interface takes precedence
+   * over WASI of the same name; `imports` take precedence over both.
+   * @default []
+   */
+  readonly bundles?: readonly LoadedHostBundle[];
 }
 
 /**
@@ -69,7 +78,8 @@ export async function runCommand(
  * @param options Grants and extra imports.
  * @returns Exactly the imports the component needs.
  * @throws {GrantSyntaxError} When a granted directory does not exist.
- * @throws {ComponentLoadError} When an import has no provider.
+ * @throws {ComponentLoadError} When an import has no provider, or two
+ * bundles provide it.
  */
 export async function linkWasiImports(
   component: PreparedComponent,
@@ -80,7 +90,12 @@ export async function linkWasiImports(
   const wasi = await createWasiImports(options.wasi, {
     imports: component.transpiled.imports,
   });
-  return linkImports(component, { ...wasi, ...options.imports });
+  const fromBundles = bundleImports(options.bundles ?? [], component);
+  return linkImports(
+    component,
+    { ...wasi, ...fromBundles.imports, ...options.imports },
+    { bundles: fromBundles.searched, mismatches: fromBundles.mismatches },
+  );
 }
 
 /**
