@@ -8,6 +8,8 @@ import { ComponentLoadError } from "../errors.ts";
 import type { ImportObject } from "../component/instantiate.ts";
 import type { PreparedComponent } from "../component/prepare.ts";
 import { isCompatible } from "../manifest/semver.ts";
+import { isSandboxedWasi } from "../providers/wasi/wasi_sandbox.ts";
+import { HostBundleError } from "./host_bundle_error.ts";
 import type {
   LoadedHostBundle,
   ProvidedInterface,
@@ -51,6 +53,16 @@ export function bundleImports(
 ): BundleImports {
   const imports: ImportObject = {};
   const mismatches: Record<string, string> = {};
+  for (const bundle of bundles) {
+    const wasi = bundle.interfaces.find((p) => isSandboxedWasi(p.name));
+    if (wasi !== undefined) {
+      throw new HostBundleError(
+        bundle.name,
+        `Host bundle "${bundle.name}" provides "${wasi.name}", which Warden's WASI sandbox serves under its own grants; a host bundle may not replace it`,
+        { interface: wasi.name },
+      );
+    }
+  }
   for (const item of component.signature.imports) {
     if (item.kind !== "interface") continue;
     const [unversioned = item.name, version] = item.name.split("@");

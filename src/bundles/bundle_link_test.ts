@@ -3,6 +3,7 @@ import type { PreparedComponent } from "../component/prepare.ts";
 import { ComponentLoadError } from "../errors.ts";
 import type { WitItem } from "../wit/types.ts";
 import { bundleImports } from "./bundle_link.ts";
+import { HostBundleError } from "./host_bundle_error.ts";
 import type { LoadedHostBundle } from "./typescript_bundle.ts";
 
 /** A stand-in component: only its path and imports are read. */
@@ -126,4 +127,26 @@ Deno.test("bundleImports() serves an unversioned import from any version, but no
       _component("kv:store/store@0.2.0"),
     ).imports),
   );
+});
+
+Deno.test("bundleImports() refuses a bundle that would replace sandboxed WASI", () => {
+  assert.throws(
+    () =>
+      bundleImports(
+        [_bundle("fs", "wasi:filesystem/types@0.2.3")],
+        _component("wasi:cli/stdout@0.2.3"),
+      ),
+    (error) => {
+      assert.ok(error instanceof HostBundleError);
+      assert.equal(error.bundle, "fs");
+      assert.equal(error.interface, "wasi:filesystem/types@0.2.3");
+      assert.match(error.message, /a host bundle may not replace it/);
+      return true;
+    },
+  );
+  const other = bundleImports(
+    [_bundle("kv", "wasi:keyvalue/store@0.2.0")],
+    _component("wasi:keyvalue/store@0.2.0"),
+  );
+  assert.deepEqual(Object.keys(other.imports), ["wasi:keyvalue/store"]);
 });

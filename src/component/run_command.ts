@@ -24,8 +24,8 @@ export interface InstanceOptions {
   readonly imports?: ImportObject;
   /**
    * Loaded host bundles (see `loadTypeScriptBundle`) whose interfaces serve
-   * imports of a compatible version. A bundle interface takes precedence
-   * over WASI of the same name; `imports` take precedence over both.
+   * imports of a compatible version. A bundle may not provide sandboxed
+   * WASI interfaces; `imports` take precedence over WASI and bundles.
    * @default []
    */
   readonly bundles?: readonly LoadedHostBundle[];

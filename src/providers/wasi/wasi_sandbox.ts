@@ -96,6 +96,24 @@ export function needsPreview2Shim(
 }
 
 /**
+ * Whether an interface belongs to the WASI packages Warden's sandbox serves
+ * (`wasi:cli`, `io`, `filesystem`, `clocks`, `random`, `sockets`, `http`).
+ * Host bundles may not replace these: their grants are the sandbox's.
+ *
+ * @param name An interface name, with or without version.
+ * @returns `true` for a sandboxed WASI interface.
+ * @example
+ * ```ts
+ * import { isSandboxedWasi } from "./wasi_sandbox.ts";
+ * if (!isSandboxedWasi("wasi:filesystem/types@0.2.3")) throw new Error();
+ * if (isSandboxedWasi("wasi:keyvalue/store@0.2.0")) throw new Error();
+ * ```
+ */
+export function isSandboxedWasi(name: string): boolean {
+  return /^wasi:(cli|io|filesystem|clocks|random|sockets|http)\//.test(name);
+}
+
+/**
  * Builds the WASI imports of one instance from its grants.
  *
  * @param grants What the guest may reach.
