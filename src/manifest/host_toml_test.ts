@@ -6,8 +6,7 @@ import {
   parseHostToml,
   readHostToml,
 } from "./host_toml.ts";
-import { ManifestError } from "./manifest_error.ts";
-import { withTree } from "./_testing.ts";
+import { rejectsWith, withTree } from "./_testing.ts";
 
 /**
  * Writes `files` (path → text) into `bundle/` under a fresh temp folder and
@@ -33,22 +32,6 @@ const FILES = {
   "lib/libkv.so": "",
   "lib/libkv.dylib": "",
 };
-
-async function rejectsWith(
-  promise: Promise<unknown>,
-  expected: { key?: string; line?: number; message: RegExp },
-): Promise<void> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ManifestError, String(error));
-    assert.match(error.message, expected.message);
-    if ("key" in expected) assert.equal(error.key, expected.key);
-    if ("line" in expected) assert.equal(error.line, expected.line);
-    return;
-  }
-  assert.fail("expected a ManifestError");
-}
 
 Deno.test("readHostToml() reads the seed's host.toml: name, lib and a wit folder", async () => {
   await withBundle({

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseHostsToml, readHostsToml } from "./hosts_toml.ts";
-import { ManifestError } from "./manifest_error.ts";
-import { withTree } from "./_testing.ts";
+import { rejectsWith, withTree } from "./_testing.ts";
 
 function bundle(name: string, version = "0.1.0"): Record<string, string> {
   return {
@@ -17,23 +16,6 @@ function under(folder: string, files: Record<string, string>) {
   return Object.fromEntries(
     Object.entries(files).map(([name, text]) => [`${folder}/${name}`, text]),
   );
-}
-
-async function rejectsWith(
-  promise: Promise<unknown>,
-  expected: { key?: string; line?: number; file?: string; message: RegExp },
-): Promise<ManifestError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ManifestError, String(error));
-    assert.match(error.message, expected.message);
-    if ("key" in expected) assert.equal(error.key, expected.key);
-    if ("line" in expected) assert.equal(error.line, expected.line);
-    if ("file" in expected) assert.equal(error.file, expected.file);
-    return error;
-  }
-  assert.fail("expected a ManifestError");
 }
 
 Deno.test("readHostsToml() reads the seed's hosts.toml: a bundle on the search paths and explicit paths", async () => {
