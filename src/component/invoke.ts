@@ -13,7 +13,7 @@ import {
   type InstanceOptions,
   linkWasiImports,
 } from "./run_command.ts";
-import { asTrap } from "./traps.ts";
+import { asTrap, isErrResult } from "./traps.ts";
 import {
   jcoPropertyName,
   jsToWave,
@@ -91,8 +91,8 @@ export async function invokeExport(
     value = fn(...args);
     if (result?.kind === "result") value = { tag: "ok", val: value };
   } catch (error) {
-    if (result?.kind === "result" && _isErrResult(error)) {
-      value = { tag: "err", val: (error as { payload: unknown }).payload };
+    if (result?.kind === "result" && isErrResult(error)) {
+      value = { tag: "err", val: error.payload };
     } else {
       throw asTrap(component.file.name, error);
     }
@@ -163,9 +163,4 @@ function _jsFunction(
     );
   }
   return fn as (...args: unknown[]) => unknown;
-}
-
-function _isErrResult(error: unknown): boolean {
-  return error instanceof Error &&
-    error.constructor.name === "ComponentError" && "payload" in error;
 }

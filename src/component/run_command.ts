@@ -14,7 +14,7 @@ import { bundleImports } from "../bundles/bundle_link.ts";
 import type { LoadedHostBundle } from "../bundles/typescript_bundle.ts";
 import { linkImports } from "./link.ts";
 import type { PreparedComponent } from "./prepare.ts";
-import { asTrap } from "./traps.ts";
+import { asTrap, isErrResult } from "./traps.ts";
 
 /** Options for {@linkcode runCommand} and other ways of running an instance. */
 export interface InstanceOptions {
@@ -65,7 +65,7 @@ export async function runCommand(
   } catch (error) {
     if (error instanceof ComponentExit) return error.code;
     // jco's glue throws for an `err` result of wasi:cli/run.
-    if (_isComponentErrResult(error)) return 1;
+    if (isErrResult(error)) return 1;
     throw asTrap(component.file.name, error);
   }
 }
@@ -112,9 +112,4 @@ export function describeExports(exports: readonly WitItem[]): string {
       ...item.interface.functions.map((f) => `    ${formatWitFunction(f)}`),
     ].join("\n")
   ).join("\n");
-}
-
-function _isComponentErrResult(error: unknown): boolean {
-  return error instanceof Error &&
-    error.constructor.name === "ComponentError" && "payload" in error;
 }

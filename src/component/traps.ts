@@ -37,3 +37,18 @@ export function asTrap(component: string, error: unknown): ComponentTrapError {
     cause: error,
   });
 }
+
+/**
+ * Whether a thrown value is jco's way of returning the `err` case of an
+ * export's `result`: its glue throws a `ComponentError` carrying the err
+ * value as `payload`. Such a throw is the guest's answer, not a trap.
+ *
+ * @param error What a call into the guest threw.
+ * @returns `true` for jco's err-result error.
+ */
+export function isErrResult(
+  error: unknown,
+): error is Error & { readonly payload: unknown } {
+  return error instanceof Error &&
+    error.constructor.name === "ComponentError" && "payload" in error;
+}
