@@ -96,7 +96,7 @@ const CASES: Record<string, BadCase> = {
   unknown_top_level_table: {
     key: "[metadata]",
     line: 6,
-    message: /is not a known key \(known keys: host, permissions\)/,
+    message: /is not a known key \(known keys: host, permissions, config\)/,
   },
   unknown_host_key: {
     key: "[host].libs",
@@ -111,7 +111,8 @@ const CASES: Record<string, BadCase> = {
   hosts_unknown_top_level_key: {
     key: "search_paths",
     line: 1,
-    message: /^search_paths is not a known key \(known keys: global, host\)/,
+    message:
+      /^search_paths is not a known key \(known keys: global, host, providers\)/,
   },
   hosts_unknown_global_key: {
     key: "[global].search_path",
@@ -386,6 +387,49 @@ const CASES: Record<string, BadCase> = {
     key: "[global].search_paths[0]",
     line: 2,
     message: /contains a NUL byte/,
+  },
+  requires_not_interface_name: {
+    key: "[host].requires[0]",
+    line: 5,
+    message:
+      /"logging" is not an interface name \(write "namespace:package\/interface"/,
+  },
+  requires_bad_version: {
+    key: "[host].requires[0]",
+    line: 5,
+    message:
+      /"wasi:logging\/logging@0\.1" has a bad version: "0\.1" is not a semver version/,
+  },
+  requires_listed_twice: {
+    key: "[host].requires[1]",
+    line: 7,
+    message: /"wasi:logging\/logging@0\.1\.0" is listed twice/,
+  },
+  config_not_table: {
+    key: "[config]",
+    line: 1,
+    message: /must be a table, not a string/,
+  },
+  hosts_config_not_table: {
+    key: "[[host]][0].config",
+    line: 7,
+    message: /must be a table, not an array/,
+  },
+  hosts_requires_with_bundle: {
+    key: "[[host]][0].requires",
+    line: 7,
+    message: /cannot be given with bundle/,
+  },
+  hosts_providers_unknown_host: {
+    key: '[providers]."keyvalue:store/store"',
+    line: 9,
+    message:
+      /names "native-kv", which is not a \[\[host\]\] entry \(known: "kv"\)/,
+  },
+  hosts_providers_bad_interface: {
+    key: "[providers].keyvalue-store",
+    line: 9,
+    message: /"keyvalue-store" is not an interface name/,
   },
   hosts_bundle_and_wit: {
     key: "[[host]][0].wit",

@@ -38,6 +38,8 @@ Deno.test("readHostToml() reads the good keyvalue bundle into the expected value
       write: [join(KEYVALUE, "data")],
       env: ["KEYVALUE_*"],
     },
+    requires: ["wasi:logging/logging@0.1.0"],
+    config: { journal: "wal", max_keys: 1000 },
   });
   assert.equal(
     (await readHostToml(KEYVALUE, { os: "darwin" })).lib?.written,
@@ -72,6 +74,11 @@ Deno.test("readHostsToml() reads the good hosts.toml into the expected values", 
   );
   assert.equal(clock?.host.lib, undefined);
   assert.deepEqual(clock?.host.permissions, { sys: ["hostname"] });
+  assert.deepEqual(kv?.host.config, { journal: "wal", max_keys: 50 });
+  assert.ok(Object.isFrozen(kv?.host.config));
+  assert.deepEqual(clock?.host.config, {});
+  assert.deepEqual(clock?.host.requires, ["keyvalue:store/store"]);
+  assert.deepEqual(manifest.providers, { "keyvalue:store/store": "kv" });
 });
 
 Deno.test("warden bundle check prints a one-line summary for a good bundle", async () => {

@@ -98,6 +98,18 @@ export interface HostBundleManifest {
   >;
   /** What the host code needs from Deno. */
   readonly permissions: HostPermissions;
+  /**
+   * Interfaces the host's code calls, served by other host bundles
+   * (`ns:pkg/iface` or `ns:pkg/iface@version`, matched semver-compatibly);
+   * bundles load after those they require. Empty when none.
+   */
+  readonly requires: readonly string[];
+  /**
+   * The host's configuration, handed to its code: a TOML table (host.toml's
+   * `[config]` defaults, overridden key by key by a hosts.toml entry's
+   * `config`). Empty when none.
+   */
+  readonly config: Readonly<Record<string, unknown>>;
 }
 
 /** Options for {@linkcode validateHostFields}. */
@@ -111,16 +123,28 @@ export interface HostFieldsOptions {
   /** The OS whose `lib` must exist. @default Deno.build.os */
   readonly os?: OperatingSystem;
   /** Where the permissions table is, and its value (`undefined` when absent). */
-  readonly permissions: {
-    readonly path: readonly TomlPathSegment[];
-    readonly value: unknown;
-  };
+  readonly permissions: TomlSite;
+  /** Where the config table is, and its value (`undefined` when absent). */
+  readonly config: TomlSite;
+}
+
+/** A place in a manifest and the value found there (`undefined` when absent). */
+export interface TomlSite {
+  /** The key path, e.g. `["host", 0, "config"]`. */
+  readonly path: readonly TomlPathSegment[];
+  /** The parsed value. */
+  readonly value: unknown;
 }
 
 /** The longest host name accepted (64): names appear in every message and audit record. */
 export const MAX_HOST_NAME_LENGTH = 64;
 
 const _NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+const _WIT_ID =
+  "(?:[a-z][a-z0-9]*|[A-Z][A-Z0-9]*)(?:-(?:[a-z0-9]+|[A-Z0-9]+))*";
+const _INTERFACE_NAME = new RegExp(
+  `^${_WIT_ID}(?::${_WIT_ID})+/${_WIT_ID}(?:@(.+))?$`,
+);
 const _MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
 
 /**
@@ -250,7 +274,13 @@ export async function validateHostFields(
     options.permissions.path,
     options.permissions.value,
   );
-  return _deepFreeze({
+  const requires = table.requires === undefined
+    ? []
+    : validateInterfaceNames(doc, at("requires"), table.requires);
+  const config = options.config.value === undefined
+    ? {}
+    : doc.table(options.config.path, options.config.value);
+  return deepFreeze({
     file: doc.path,
     dir: doc.dir,
     name,
@@ -260,7 +290,76 @@ export async function validateHostFields(
     ...(lib === undefined ? {} : { lib }),
     ...(libByOs === undefined ? {} : { libByOs }),
     permissions,
+    requires,
+    config,
   });
+}
+
+/**
+ * Validates an array of interface names: `ns:pkg/iface`, optionally with
+ * `@version` (semver), as WIT writes them.
+ *
+ * @param doc The manifest being read.
+ * @param path Where the array is.
+ * @param value The parsed value.
+ * @returns The names, without duplicates.
+ * @throws {ManifestError} When it is not an array of strings, a name is
+ * malformed, its version is not semver, or a name is given twice.
+ */
+export function validateInterfaceNames(
+  doc: TomlDocument,
+  path: readonly TomlPathSegment[],
+  value: unknown,
+): string[] {
+  const names = doc.stringArray(path, value);
+  for (const [index, name] of names.entries()) {
+    const at = [...path, index];
+    const version = checkInterfaceName(doc, at, name);
+    if (version !== undefined) {
+      try {
+        parseSemver(version);
+      } catch (error) {
+        throw doc.error(
+          at,
+          `${JSON.stringify(name)} has a bad version: ${
+            (error as Error).message
+          }`,
+          { cause: error },
+        );
+      }
+    }
+    if (names.indexOf(name) !== index) {
+      throw doc.error(at, `${JSON.stringify(name)} is listed twice`);
+    }
+  }
+  return names;
+}
+
+/**
+ * Checks that `name` is an interface name as WIT writes it, `ns:pkg/iface`
+ * with an optional `@version`.
+ *
+ * @param doc The manifest being read.
+ * @param path Where the name is.
+ * @param name The name.
+ * @returns The version, or `undefined` when there is none.
+ * @throws {ManifestError} When the name is malformed.
+ */
+export function checkInterfaceName(
+  doc: TomlDocument,
+  path: readonly TomlPathSegment[],
+  name: string,
+): string | undefined {
+  const match = _INTERFACE_NAME.exec(name);
+  if (match === null) {
+    throw doc.error(
+      path,
+      `${
+        JSON.stringify(name)
+      } is not an interface name (write "namespace:package/interface", optionally with "@version", e.g. "keyvalue:store/store@0.1.0")`,
+    );
+  }
+  return match[1];
 }
 
 /**
@@ -489,9 +588,15 @@ async function _checkWitFolder(
   }
 }
 
-function _deepFreeze<T>(value: T): T {
+/**
+ * Freezes a parsed manifest value and everything in it.
+ *
+ * @param value A value built from TOML: tables, arrays and scalars.
+ * @returns The same value, frozen.
+ */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null) {
-    for (const item of Object.values(value)) _deepFreeze(item);
+    for (const item of Object.values(value)) deepFreeze(item);
     Object.freeze(value);
   }
   return value;

@@ -37,6 +37,7 @@ export const HOST_TABLE_KEYS: readonly string[] = Object.freeze([
   "wit",
   "module",
   "lib",
+  "requires",
 ]);
 
 /** Options for {@linkcode readHostToml} and {@linkcode parseHostToml}. */
@@ -156,7 +157,7 @@ async function _validate(
   doc: TomlDocument,
   options: HostTomlOptions,
 ): Promise<HostBundleManifest> {
-  doc.knownKeys([], doc.root, ["host", "permissions"]);
+  doc.knownKeys([], doc.root, ["host", "permissions", "config"]);
   const raw = doc.required(
     [],
     doc.root,
@@ -176,6 +177,7 @@ async function _validate(
     within: doc.dir,
     ...(options.os === undefined ? {} : { os: options.os }),
     permissions: { path: ["permissions"], value: doc.root.permissions },
+    config: { path: ["config"], value: doc.root.config },
   });
 }
 

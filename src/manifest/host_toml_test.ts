@@ -51,6 +51,8 @@ Deno.test("readHostToml() reads the seed's host.toml: name, lib and a wit folder
         kind: "file",
       },
       permissions: {},
+      requires: [],
+      config: {},
     });
     assert.equal("version" in host, false);
     assert.ok(Object.isFrozen(host));

@@ -22,6 +22,8 @@
  */
 import { join } from "node:path";
 import {
+  checkInterfaceName,
+  deepFreeze,
   type HostBundleManifest,
   hostNameProblem,
   validateHostFields,
@@ -47,9 +49,18 @@ export const HOST_ENTRY_KEYS: readonly string[] = Object.freeze([
   "module",
   "lib",
   "permissions",
+  "requires",
+  "config",
 ]);
 
-const _EXPLICIT_KEYS = ["wit", "module", "lib", "version", "permissions"];
+const _EXPLICIT_KEYS = [
+  "wit",
+  "module",
+  "lib",
+  "version",
+  "permissions",
+  "requires",
+];
 
 /** One `[[host]]` entry of a hosts.toml, validated. */
 export interface HostEntry {
@@ -77,6 +88,12 @@ export interface HostsManifest {
   readonly searchPaths: readonly ResolvedManifestPath[];
   /** The `[[host]]` entries, in order. */
   readonly hosts: readonly HostEntry[];
+  /**
+   * `[providers]`: for an interface that more than one host provides, the
+   * name of the `[[host]]` entry that serves it, keyed by interface name as
+   * written (`ns:pkg/iface`, optionally `@version`).
+   */
+  readonly providers: Readonly<Record<string, string>>;
 }
 
 /**
@@ -138,7 +155,7 @@ async function _validate(
   doc: TomlDocument,
   options: HostTomlOptions,
 ): Promise<HostsManifest> {
-  doc.knownKeys([], doc.root, ["global", "host"]);
+  doc.knownKeys([], doc.root, ["global", "host", "providers"]);
   const searchPaths = await _searchPaths(doc);
 
   const rawHosts = doc.root.host ?? [];
@@ -191,10 +208,14 @@ async function _validate(
         bundleName,
         searchPaths,
       );
+      const host = await readHostToml(folder, options);
+      const config = entry.config === undefined
+        ? host.config
+        : { ...host.config, ...doc.table([...path, "config"], entry.config) };
       hosts.push({
         name,
         bundle: { name: bundleName, folder },
-        host: await readHostToml(folder, options),
+        host: Object.freeze({ ...host, config: deepFreeze(config) }),
       });
       continue;
     }
@@ -212,6 +233,7 @@ async function _validate(
           path: [...path, "permissions"],
           value: entry.permissions,
         },
+        config: { path: [...path, "config"], value: entry.config },
       }),
     });
   }
@@ -219,7 +241,34 @@ async function _validate(
     file: doc.path,
     searchPaths: Object.freeze(searchPaths),
     hosts: Object.freeze(hosts.map((entry) => Object.freeze(entry))),
+    providers: _providers(doc, names),
   });
+}
+
+/** Reads `[providers]`: interface name → the `[[host]]` entry that serves it. */
+function _providers(
+  doc: TomlDocument,
+  names: ReadonlyMap<string, number>,
+): Readonly<Record<string, string>> {
+  if (doc.root.providers === undefined) return Object.freeze({});
+  const table = doc.table(["providers"], doc.root.providers);
+  const out: Record<string, string> = {};
+  for (const [iface, value] of Object.entries(table)) {
+    const path = ["providers", iface];
+    checkInterfaceName(doc, path, iface);
+    const host = doc.string(path, value);
+    if (!names.has(host)) {
+      const known = [...names.keys()].map((n) => `"${n}"`).join(", ");
+      throw doc.error(
+        path,
+        `names ${JSON.stringify(host)}, which is not a [[host]] entry (${
+          known === "" ? "there are none" : `known: ${known}`
+        })`,
+      );
+    }
+    out[iface] = host;
+  }
+  return Object.freeze(out);
 }
 
 async function _searchPaths(
