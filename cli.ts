@@ -72,6 +72,9 @@ Options (they must come before the component; what follows it goes to the compon
   --host-bundle <DIR>        Load a host bundle (a folder with host.toml, its WIT and a TypeScript
                              module) whose interfaces serve the component's imports of a
                              compatible version (repeatable)
+  --host-config <FILE>       Load the hosts a hosts.toml lists: bundles found on its search paths
+                             and hosts given by wit and module, with their config; its
+                             [providers] pick between hosts serving the same interface
   --cache-dir <DIR>          Transpile cache folder (default: $WARDEN_CACHE_DIR or the platform cache)
   --no-cache                 Do not read or write the transpile cache
   -h, --help                 Show this help
@@ -102,6 +105,7 @@ const RUN_FLAGS = {
   "allow-net": { type: "string", multiple: true },
   "inherit-network": { type: "boolean" },
   "host-bundle": { type: "string", multiple: true },
+  "host-config": { type: "string" },
   "cache-dir": { type: "string" },
   "no-cache": { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -173,7 +177,7 @@ async function _run(args: readonly string[]): Promise<number> {
     inheritNetwork: values["inherit-network"] ?? false,
   };
   const cacheDir = values["no-cache"] ? null : values["cache-dir"];
-  const bundles = await _loadBundles(values["host-bundle"] ?? []);
+  const hosts = await _loadHosts(values["host-bundle"], values["host-config"]);
   const component = await prepareComponent(
     path,
     cacheDir === undefined ? {} : { cacheDir },
@@ -187,40 +191,34 @@ async function _run(args: readonly string[]): Promise<number> {
       );
     }
     console.log(
-      await invokeExport(component, values.invoke, { wasi, bundles }),
+      await invokeExport(component, values.invoke, { wasi, ...hosts }),
     );
     return 0;
   }
-  return await runCommand(component, { wasi, bundles });
+  return await runCommand(component, { wasi, ...hosts });
 }
 
-/** Checks and loads each `--host-bundle` folder; their log lines go to stderr. */
-async function _loadBundles(
-  dirs: readonly string[],
-): Promise<LoadedHostBundle[]> {
-  if (dirs.length === 0) return [];
-  // Loaded on demand, so a run without bundles does not pay for them.
-  const { checkHostBundle } = await import("./src/manifest/bundle_check.ts");
-  const { loadTypeScriptBundle } = await import(
-    "./src/bundles/typescript_bundle.ts"
-  );
-  const bundles: LoadedHostBundle[] = [];
-  for (const dir of dirs) {
-    const checked = await checkHostBundle(dir);
-    const name = checked.manifest.name;
-    const twin = bundles.find((b) => b.name === name);
-    if (twin !== undefined) {
-      throw new _UsageError(
-        `Host bundle name "${name}" is given twice: by "${twin.manifest.dir}" and "${checked.manifest.dir}" (pass each bundle once)`,
-      );
-    }
-    bundles.push(
-      await loadTypeScriptBundle(checked, {
-        log: (bundle, message) => console.error(`[${bundle}] ${message}`),
-      }),
-    );
+/**
+ * Loads the `--host-bundle` folders and the `--host-config` hosts.toml;
+ * their log lines go to stderr.
+ */
+async function _loadHosts(
+  bundleDirs: readonly string[] = [],
+  hostsFile: string | undefined,
+): Promise<
+  {
+    bundles?: readonly LoadedHostBundle[];
+    providers?: Readonly<Record<string, string>>;
   }
-  return bundles;
+> {
+  if (bundleDirs.length === 0 && hostsFile === undefined) return {};
+  // Loaded on demand, so a run without bundles does not pay for them.
+  const { loadHostSet } = await import("./src/bundles/host_set.ts");
+  return await loadHostSet({
+    bundleDirs,
+    ...(hostsFile === undefined ? {} : { hostsFile }),
+    log: (bundle, message) => console.error(`[${bundle}] ${message}`),
+  });
 }
 
 async function _bundle(args: readonly string[]): Promise<number> {

@@ -96,6 +96,7 @@ export {
 export type { SemVer } from "./src/manifest/semver.ts";
 export {
   checkHostBundle,
+  checkHostWit,
   describeCheckedHostBundle,
 } from "./src/manifest/bundle_check.ts";
 export { loadWitPackage, WitError } from "./src/wit/wit_package.ts";
@@ -112,7 +113,13 @@ export type {
   LoadTypeScriptBundleOptions,
   ProvidedInterface,
 } from "./src/bundles/typescript_bundle.ts";
-export { bundleImports } from "./src/bundles/bundle_link.ts";
-export type { BundleImports } from "./src/bundles/bundle_link.ts";
+export { bundleImports, findProviders } from "./src/bundles/bundle_link.ts";
+export type {
+  BundleImports,
+  ProviderCandidate,
+  ProviderMatch,
+} from "./src/bundles/bundle_link.ts";
+export { loadHostSet } from "./src/bundles/host_set.ts";
+export type { HostSet, LoadHostSetOptions } from "./src/bundles/host_set.ts";
 export { HostBundleError } from "./src/bundles/host_bundle_error.ts";
 export type { HostBundleErrorOptions } from "./src/bundles/host_bundle_error.ts";

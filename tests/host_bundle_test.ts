@@ -1,7 +1,8 @@
 /**
- * End-to-end tests of `warden run --host-bundle`: a TypeScript host bundle
- * serving the greeter fixture's `warden:fixtures/host@0.1.0`, and one clear
- * error for each kind of bad bundle.
+ * End-to-end tests of `warden run --host-bundle` and `--host-config`: a
+ * TypeScript host bundle serving the greeter fixture's
+ * `warden:fixtures/host@0.1.0`, found directly or through a hosts.toml, and
+ * one clear error for each kind of bad bundle.
  *
  * @module
  */
@@ -40,10 +41,16 @@ function _factory(body: string): string {
 const GOOD =
   `{ "warden:fixtures/host": { log: (m) => {}, getName: () => "Ann" } }`;
 
-async function _greet(bundles: readonly string[]) {
+async function _greet(
+  bundles: readonly string[],
+  options: { hostConfig?: string } = {},
+) {
   return await warden([
     "run",
     ...bundles.flatMap((b) => ["--host-bundle", b]),
+    ...(options.hostConfig === undefined
+      ? []
+      : ["--host-config", options.hostConfig]),
     "--invoke",
     "greet()",
     fixture("greeter"),
@@ -197,6 +204,94 @@ Deno.test("warden run --host-bundle serves a compatible newer patch version", as
     const result = await _greet([dir]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, '"Hello, Ann!"\n');
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("warden run --host-config finds the bundle on the hosts.toml search paths", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    const hosts = join(tmp, "hosts.toml");
+    await Deno.writeTextFile(
+      hosts,
+      `[global]\nsearch_paths = ["missing", ${
+        JSON.stringify(join(ROOT, "tests", "bundles"))
+      }]\n\n[[host]]\nname = "greeter"\nbundle = "greeter-host"\n`,
+    );
+    const result = await _greet([], { hostConfig: hosts });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '"Hello, host bundle!"\n');
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("warden run --host-config hands each host its config, and [providers] picks between two", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    await _bundle(tmp, "configured", {
+      module: _factory(
+        `{ "warden:fixtures/host": { log: (m) => {}, getName: () => context.config.who } }`,
+      ),
+    });
+    const hosts = join(tmp, "hosts.toml");
+    const entries = `[global]
+search_paths = ["."]
+
+[[host]]
+name = "first"
+bundle = "configured"
+config = { who = "first config" }
+
+[[host]]
+name = "second"
+bundle = "configured"
+config = { who = "second config" }
+`;
+    await Deno.writeTextFile(hosts, entries);
+    _assertOneError(
+      await _greet([], { hostConfig: hosts }),
+      /import "warden:fixtures\/host@0\.1\.0" is provided by both host bundle "first" .* and host bundle "second" .*\(pass only one of them, or pick one in a hosts\.toml: \[providers\] "warden:fixtures\/host" = "first"\)$/,
+    );
+    await Deno.writeTextFile(
+      hosts,
+      `${entries}\n[providers]\n"warden:fixtures/host" = "second"\n`,
+    );
+    const result = await _greet([], { hostConfig: hosts });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '"Hello, second config!"\n');
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("warden run --host-config reports a bad or missing hosts.toml in one line", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    _assertOneError(
+      await _greet([], { hostConfig: join(tmp, "nope.toml") }),
+      /^error: Cannot read hosts\.toml ".*nope\.toml": /,
+    );
+    const hosts = join(tmp, "hosts.toml");
+    await Deno.writeTextFile(
+      hosts,
+      '[[host]]\nname = "greeter"\nbundle = "greeter-host"\n',
+    );
+    _assertOneError(
+      await _greet([], { hostConfig: hosts }),
+      /^error: Invalid hosts\.toml ".*hosts\.toml": \[\[host\]\]\[0\]\.bundle "greeter-host" cannot be found: there are no search paths .*\(line 3\)$/,
+    );
+    await Deno.writeTextFile(
+      hosts,
+      `[[host]]\nname = "greeter-host"\nwit = ${
+        JSON.stringify(join(GREETER_HOST, "wit"))
+      }\nmodule = ${JSON.stringify(join(GREETER_HOST, "host.ts"))}\n`,
+    );
+    _assertOneError(
+      await _greet([GREETER_HOST], { hostConfig: hosts }),
+      /^error: Host name "greeter-host" is given twice: by --host-bundle ".*greeter-host" and by hosts\.toml ".*hosts\.toml"/,
+    );
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

@@ -10,10 +10,7 @@ import type { PreparedComponent } from "../component/prepare.ts";
 import { isCompatible } from "../manifest/semver.ts";
 import { isSandboxedWasi } from "../providers/wasi/wasi_sandbox.ts";
 import { HostBundleError } from "./host_bundle_error.ts";
-import type {
-  LoadedHostBundle,
-  ProvidedInterface,
-} from "./typescript_bundle.ts";
+import type { LoadedHostBundle } from "./typescript_bundle.ts";
 
 /** What {@linkcode bundleImports} found for a component. */
 export interface BundleImports {
@@ -29,18 +26,82 @@ export interface BundleImports {
   readonly mismatches: Readonly<Record<string, string>>;
 }
 
+/** A bundle as {@linkcode findProviders} sees it: its name and what it provides. */
+export interface ProviderCandidate {
+  /** The bundle's name. */
+  readonly name: string;
+  /** The full names of the interfaces it provides, e.g. `kv:store/store@0.1.0`. */
+  readonly interfaces: readonly string[];
+}
+
+/** A bundle interface that can serve a wanted interface. */
+export interface ProviderMatch {
+  /** The bundle's name. */
+  readonly bundle: string;
+  /** The full name of its interface. */
+  readonly interface: string;
+}
+
+/**
+ * Finds the bundle interfaces that can serve `wanted`: same `ns:pkg/iface`,
+ * and a version that serves it (a wanted interface without version is
+ * served by any version; a versioned one only by a compatible version).
+ * When more than one can, a pick in `providers` (keyed by the interface
+ * name with or without version) narrows them to that bundle.
+ *
+ * @param wanted The interface wanted, `ns:pkg/iface` or with `@version`.
+ * @param bundles The bundles, in the order given.
+ * @param providers Picks by interface name, from hosts.toml `[providers]`.
+ * @returns The matches; more than one means the choice is ambiguous.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { findProviders } from "./bundle_link.ts";
+ *
+ * const bundles = [
+ *   { name: "kv", interfaces: ["kv:store/store@0.1.2"] },
+ *   { name: "kv2", interfaces: ["kv:store/store@0.2.0"] },
+ * ];
+ * assert.deepEqual(findProviders("kv:store/store@0.1.0", bundles), [
+ *   { bundle: "kv", interface: "kv:store/store@0.1.2" },
+ * ]);
+ * ```
+ */
+export function findProviders(
+  wanted: string,
+  bundles: readonly ProviderCandidate[],
+  providers: Readonly<Record<string, string>> = {},
+): ProviderMatch[] {
+  const [unversioned = wanted, version] = wanted.split("@");
+  const matches: ProviderMatch[] = [];
+  for (const bundle of bundles) {
+    for (const name of bundle.interfaces) {
+      const [id, provided] = name.split("@");
+      if (id === unversioned && _serves(version, provided)) {
+        matches.push({ bundle: bundle.name, interface: name });
+      }
+    }
+  }
+  if (matches.length < 2) return matches;
+  const pick = providers[wanted] ?? providers[unversioned];
+  const picked = matches.filter((m) => m.bundle === pick);
+  return picked.length > 0 ? picked : matches;
+}
+
 /**
  * Finds, for every interface the component imports, the bundle interface
- * with the same `ns:pkg/iface` whose version can serve it. An import
- * without version is served by any version; a versioned import is not
- * served by an unversioned interface.
+ * with the same `ns:pkg/iface` whose version can serve it (see
+ * {@linkcode findProviders}).
  *
  * @param bundles The loaded bundles, in the order given.
  * @param component The prepared component.
+ * @param providers Picks between bundles providing the same interface, by
+ * interface name (hosts.toml `[providers]`).
  * @returns The imports they serve, keyed by unversioned name as jco's glue
  * expects, and notes on incompatible versions.
  * @throws {ComponentLoadError} When two bundles provide a compatible
- * version of the same import.
+ * version of the same import and nothing picks one.
+ * @throws {HostBundleError} When a bundle provides a sandboxed WASI interface.
  * @example
  * ```ts ignore
  * const { imports } = bundleImports([kv], component);
@@ -50,6 +111,7 @@ export interface BundleImports {
 export function bundleImports(
   bundles: readonly LoadedHostBundle[],
   component: PreparedComponent,
+  providers: Readonly<Record<string, string>> = {},
 ): BundleImports {
   const imports: ImportObject = {};
   const mismatches: Record<string, string> = {};
@@ -63,41 +125,36 @@ export function bundleImports(
       );
     }
   }
+  const candidates = bundles.map((b) => ({
+    name: b.name,
+    interfaces: b.interfaces.map((i) => i.name),
+  }));
   for (const item of component.signature.imports) {
     if (item.kind !== "interface") continue;
     const [unversioned = item.name, version] = item.name.split("@");
-    const matches: [LoadedHostBundle, ProvidedInterface][] = [];
-    const others: [LoadedHostBundle, ProvidedInterface][] = [];
-    for (const bundle of bundles) {
-      for (const provided of bundle.interfaces) {
-        if (provided.unversioned !== unversioned) continue;
-        (_serves(version, provided.version) ? matches : others).push([
-          bundle,
-          provided,
-        ]);
-      }
-    }
-    const [first, second] = matches;
+    const [first, second] = findProviders(item.name, candidates, providers);
     if (first !== undefined && second !== undefined) {
       const { path } = component.file;
       throw new ComponentLoadError(
         path,
-        `Cannot link "${path}": import "${item.name}" is provided by both host bundle "${
-          first[0].name
-        }" ("${first[1].name}") and host bundle "${second[0].name}" ("${
-          second[1].name
-        }") (pass only one of them)`,
+        `Cannot link "${path}": import "${item.name}" is provided by both host bundle "${first.bundle}" ("${first.interface}") and host bundle "${second.bundle}" ("${second.interface}") (pass only one of them, or pick one in a hosts.toml: [providers] "${unversioned}" = "${first.bundle}")`,
       );
     }
     if (first !== undefined) {
-      imports[unversioned] = first[1].implementation;
-    } else if (others.length > 0) {
-      mismatches[unversioned] = others.map(([b, p]) =>
+      const bundle = bundles.find((b) => b.name === first.bundle)!;
+      imports[unversioned] = bundle.interfaces.find((i) =>
+        i.name === first.interface
+      )!.implementation;
+      continue;
+    }
+    const others = bundles.flatMap((b) =>
+      b.interfaces.filter((p) => p.unversioned === unversioned).map((p) =>
         `host bundle "${b.name}" provides "${p.name}", which cannot serve version ${
           version ?? "(none)"
         }`
-      ).join("; ");
-    }
+      )
+    );
+    if (others.length > 0) mismatches[unversioned] = others.join("; ");
   }
   return {
     imports,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { PreparedComponent } from "../component/prepare.ts";
 import { ComponentLoadError } from "../errors.ts";
 import type { WitItem } from "../wit/types.ts";
-import { bundleImports } from "./bundle_link.ts";
+import { bundleImports, findProviders } from "./bundle_link.ts";
 import { HostBundleError } from "./host_bundle_error.ts";
 import type { LoadedHostBundle } from "./typescript_bundle.ts";
 
@@ -107,10 +107,43 @@ Deno.test("bundleImports() rejects two bundles providing a compatible version of
       assert.ok(error instanceof ComponentLoadError);
       assert.equal(
         error.message,
-        'Cannot link "app.wasm": import "kv:store/store@0.2.0" is provided by both host bundle "a" ("kv:store/store@0.2.0") and host bundle "b" ("kv:store/store@0.2.5") (pass only one of them)',
+        'Cannot link "app.wasm": import "kv:store/store@0.2.0" is provided by both host bundle "a" ("kv:store/store@0.2.0") and host bundle "b" ("kv:store/store@0.2.5") (pass only one of them, or pick one in a hosts.toml: [providers] "kv:store/store" = "a")',
       );
       return true;
     },
+  );
+});
+
+Deno.test("bundleImports() serves an import that two bundles provide from the one [providers] picks", () => {
+  const bundles = [
+    _bundle("a", "kv:store/store@0.2.0"),
+    _bundle("b", "kv:store/store@0.2.5"),
+  ];
+  for (const key of ["kv:store/store", "kv:store/store@0.2.0"]) {
+    const linked = bundleImports(bundles, _component("kv:store/store@0.2.0"), {
+      [key]: "b",
+    });
+    assert.deepEqual(linked.imports, {
+      "kv:store/store": { of: "b kv:store/store@0.2.5" },
+    });
+  }
+});
+
+Deno.test("findProviders() ignores a [providers] pick that cannot serve the version", () => {
+  const bundles = [
+    { name: "a", interfaces: ["kv:store/store@0.2.0"] },
+    { name: "b", interfaces: ["kv:store/store@0.2.5"] },
+    { name: "c", interfaces: ["kv:store/store@0.3.0"] },
+  ];
+  assert.deepEqual(
+    findProviders("kv:store/store@0.2.1", bundles, { "kv:store/store": "c" })
+      .map((m) => m.bundle),
+    ["b"],
+  );
+  assert.deepEqual(
+    findProviders("kv:store/store@0.2.0", bundles, { "kv:store/store": "c" })
+      .map((m) => m.bundle),
+    ["a", "b"],
   );
 });
 

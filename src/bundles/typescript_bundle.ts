@@ -42,8 +42,18 @@ export interface HostContext {
   readonly version: string | undefined;
   /** The bundle folder (absolute). */
   readonly dir: string;
-  /** The bundle's configuration (empty until hosts.toml configuration exists). */
+  /**
+   * The bundle's configuration: its host.toml `[config]` defaults,
+   * overridden key by key by the `config` of the hosts.toml entry that
+   * loads it.
+   */
   readonly config: Readonly<Record<string, unknown>>;
+  /**
+   * The implementations of the interfaces the bundle `requires`, served by
+   * the bundles loaded before it, keyed by unversioned interface name (as
+   * the bundle's own implementations are).
+   */
+  readonly imports: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Writes one line of diagnostics through the sink the runner chose. */
   log(message: string): void;
   /**
@@ -86,8 +96,13 @@ export interface LoadTypeScriptBundleOptions {
   readonly dataRoot?: string;
   /** Where `context.log` lines go. @default they are discarded */
   readonly log?: (bundle: string, message: string) => void;
-  /** The bundle's configuration. @default {} */
-  readonly config?: Readonly<Record<string, unknown>>;
+  /**
+   * The implementations of the interfaces the bundle requires, keyed by
+   * unversioned interface name. @default {}
+   */
+  readonly imports?: Readonly<
+    Record<string, Readonly<Record<string, unknown>>>
+  >;
 }
 
 /**
@@ -127,7 +142,7 @@ export function defaultDataDir(): string | undefined {
  * function must be there under jco's name, and nothing else.
  *
  * @param bundle A bundle from `checkHostBundle`.
- * @param options The data root, log sink and configuration.
+ * @param options The data root, log sink and required imports.
  * @returns The bundle with its implementations.
  * @throws {HostBundleError} When the bundle has no module, the module does
  * not load or has no default export function, the factory throws, or the
@@ -446,7 +461,8 @@ function _context(
     name,
     version: manifest.version,
     dir: manifest.dir,
-    config: Object.freeze({ ...options.config }),
+    config: manifest.config,
+    imports: Object.freeze({ ...options.imports }),
     log(message: string): void {
       sink?.(name, String(message));
     },

@@ -198,7 +198,7 @@ Deno.test("loadTypeScriptBundle() gives the factory its context and creates the 
     await Deno.mkdir(join(dir, "wit"), { recursive: true });
     await Deno.writeTextFile(
       join(dir, "host.toml"),
-      '[host]\nname = "ctx"\nversion = "1.2.3"\nwit = "wit"\nmodule = "host.js"\n',
+      '[host]\nname = "ctx"\nversion = "1.2.3"\nwit = "wit"\nmodule = "host.js"\n[config]\nlevel = 3\n',
     );
     await Deno.writeTextFile(
       join(dir, "wit", "h.wit"),
@@ -210,9 +210,11 @@ Deno.test("loadTypeScriptBundle() gives the factory its context and creates the 
     );
     const logged: string[] = [];
     const dataRoot = join(tmp, "data");
+    const clock = { now: () => 7 };
     const bundle = await loadTypeScriptBundle(await checkHostBundle(dir), {
       dataRoot,
       log: (name, message) => logged.push(`${name}: ${message}`),
+      imports: { "t:clock/clock": clock },
     });
     assert.deepEqual(bundle.interfaces.map((i) => i.name), ["t:ctx/h@1.0.0"]);
     assert.deepEqual(logged, ["ctx: ready"]);
@@ -222,7 +224,8 @@ Deno.test("loadTypeScriptBundle() gives the factory its context and creates the 
     assert.equal(context.name, "ctx");
     assert.equal(context.version, "1.2.3");
     assert.equal(context.dir, await Deno.realPath(dir));
-    assert.deepEqual(context.config, {});
+    assert.deepEqual(context.config, { level: 3 });
+    assert.equal(context.imports["t:clock/clock"], clock);
     await assert.rejects(Deno.stat(join(dataRoot, "bundles", "ctx")));
     assert.equal(context.dataDir, join(dataRoot, "bundles", "ctx"));
     assert.ok((await Deno.stat(context.dataDir)).isDirectory);

@@ -29,6 +29,11 @@ export interface InstanceOptions {
    * @default []
    */
   readonly bundles?: readonly LoadedHostBundle[];
+  /**
+   * Which bundle serves an interface that several bundles provide, keyed
+   * by interface name (hosts.toml `[providers]`). @default {}
+   */
+  readonly providers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -90,7 +95,11 @@ export async function linkWasiImports(
   const wasi = await createWasiImports(options.wasi, {
     imports: component.transpiled.imports,
   });
-  const fromBundles = bundleImports(options.bundles ?? [], component);
+  const fromBundles = bundleImports(
+    options.bundles ?? [],
+    component,
+    options.providers,
+  );
   return linkImports(
     component,
     { ...wasi, ...fromBundles.imports, ...options.imports },

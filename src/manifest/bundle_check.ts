@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { basename } from "node:path";
 import type { HostBundleManifest } from "./host_fields.ts";
 import {
   describeHostBundle,
@@ -13,7 +13,11 @@ import {
   readHostToml,
 } from "./host_toml.ts";
 import { ManifestError } from "./manifest_error.ts";
-import { TomlDocument } from "./toml_document.ts";
+import {
+  formatKey,
+  TomlDocument,
+  type TomlPathSegment,
+} from "./toml_document.ts";
 import {
   loadWitPackage,
   WitError,
@@ -50,7 +54,25 @@ export async function checkHostBundle(
   path: string,
   options: HostTomlOptions = {},
 ): Promise<CheckedHostBundle> {
-  const manifest = await readHostToml(path, options);
+  return await checkHostWit(await readHostToml(path, options), ["host", "wit"]);
+}
+
+/**
+ * Loads the WIT of a validated host, as {@linkcode checkHostBundle} does, for
+ * a host described anywhere: a bundle's host.toml or an explicit hosts.toml
+ * entry.
+ *
+ * @param manifest The validated host; `manifest.file` is the manifest that
+ * names its `wit`.
+ * @param witKey Where `wit` is in that manifest, e.g. `["host", 2, "wit"]`.
+ * @returns The manifest and the WIT package.
+ * @throws {ManifestError} When the WIT does not parse, names an unknown
+ * type or defines no interface, on the `wit` key of `manifest.file`.
+ */
+export async function checkHostWit(
+  manifest: HostBundleManifest,
+  witKey: readonly TomlPathSegment[],
+): Promise<CheckedHostBundle> {
   try {
     const wit = await loadWitPackage(manifest.wit.path, {
       relativeTo: manifest.dir,
@@ -58,13 +80,9 @@ export async function checkHostBundle(
     return Object.freeze({ manifest, wit });
   } catch (error) {
     if (!(error instanceof WitError)) throw error;
-    const file = (await Deno.stat(path)).isDirectory
-      ? join(path, HOST_TOML)
-      : path;
-    const line = (await TomlDocument.read(file, "host.toml")).lineOf([
-      "host",
-      "wit",
-    ]);
+    const file = manifest.file;
+    const kind = basename(file) === HOST_TOML ? "host.toml" : "hosts.toml";
+    const line = (await TomlDocument.read(file, kind)).lineOf(witKey);
     let where = "";
     if (error.file !== undefined) {
       where = `, in "${error.file}"`;
@@ -74,9 +92,9 @@ export async function checkHostBundle(
     throw new ManifestError(
       `"${manifest.wit.written}" is not valid WIT: ${error.problem}${where}`,
       {
-        manifest: "host.toml",
+        manifest: kind,
         file,
-        key: "[host].wit",
+        key: formatKey(witKey),
         ...(line === undefined ? {} : { line }),
         cause: error,
       },
