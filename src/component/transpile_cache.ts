@@ -17,13 +17,13 @@
  * @module
  */
 import { sha256Hex } from "../digest.ts";
+import { sealJson, unsealJson } from "../cache/sealed_json.ts";
 import type { ComponentSignature } from "../wit/types.ts";
+import { SIGNATURE_FORMAT } from "../wit/component_decoder.ts";
 import { type TranspiledComponent, TRANSPILER } from "./transpile.ts";
 
 const ENTRY_FILE = "entry.json";
 const ENTRY_FORMAT = 2;
-/** Bump when the decoder's output for the same bytes changes. */
-const SIGNATURE_FORMAT = 1;
 
 interface _EntryManifest {
   format: number;
@@ -138,7 +138,7 @@ export class TranspileCache {
       if (!(error instanceof Deno.errors.NotFound)) await this.#discard(dir);
       return undefined;
     }
-    const manifest = await _parseManifest(text);
+    const manifest = await unsealJson(text) as _EntryManifest | undefined;
     const files = manifest && await this.#verifiedFiles(dir, key, manifest);
     if (!manifest || !files) {
       await this.#discard(dir);
@@ -182,11 +182,7 @@ export class TranspileCache {
         files,
         signature: entry.signature,
       };
-      const body = JSON.stringify(manifest);
-      await Deno.writeTextFile(
-        join(tmp, ENTRY_FILE),
-        JSON.stringify({ sha256: await sha256Hex(body), body }),
-      );
+      await Deno.writeTextFile(join(tmp, ENTRY_FILE), await sealJson(manifest));
       await this.#discard(join(this.#root, key));
       await Deno.rename(tmp, join(this.#root, key));
     } catch (error) {
@@ -225,21 +221,6 @@ export class TranspileCache {
 
   async #discard(dir: string): Promise<void> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
-}
-
-/** `entry.json` is `{ sha256, body }`, `body` being the manifest as JSON text. */
-async function _parseManifest(
-  text: string,
-): Promise<_EntryManifest | undefined> {
-  try {
-    const { sha256, body } = JSON.parse(text);
-    if (typeof body !== "string" || await sha256Hex(body) !== sha256) {
-      return undefined;
-    }
-    return JSON.parse(body);
-  } catch {
-    return undefined;
   }
 }
 

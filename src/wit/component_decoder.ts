@@ -38,6 +38,12 @@ import type {
  * - `"truncated"`: the file ends before its last section does;
  * - `"malformed"`: a section breaks the encoding rules.
  */
+/**
+ * The version of the decoder's output: bumped whenever it changes for the
+ * same bytes, so caches of decoded signatures are not reused across it.
+ */
+export const SIGNATURE_FORMAT = 1;
+
 export type ComponentFormatErrorReason =
   | "not-wasm"
   | "core-module"

@@ -14,6 +14,8 @@
 import { basename, join, relative } from "node:path";
 import { decodeComponentSignature } from "./component_decoder.ts";
 import type { WitInterface } from "./types.ts";
+import { WitCache } from "./wit_cache.ts";
+import { defaultCacheDir } from "../component/transpile_cache.ts";
 
 /** A WIT package: its name and the interfaces it defines. */
 export interface WitPackage {
@@ -98,6 +100,11 @@ export interface LoadWitPackageOptions {
    * @default the WIT folder's parent (the file's folder for a `.wit` file)
    */
   readonly relativeTo?: string;
+  /**
+   * The cache folder for decoded packages (see {@linkcode WitCache}); `null`
+   * turns the cache off. @default defaultCacheDir()
+   */
+  readonly cacheDir?: string | null;
 }
 
 /**
@@ -105,8 +112,9 @@ export interface LoadWitPackageOptions {
  * dependency packages in `deps/` (each a `.wit` file or a folder of them, as
  * wit-parser lays them out) — and reads every interface it defines.
  *
- * The first call loads wit-parser (jco's wasm-tools), which takes a few
- * hundred milliseconds; later calls reuse it.
+ * The first parse loads wit-parser (jco's wasm-tools), which takes a few
+ * hundred milliseconds; later calls reuse it, and a package whose WIT text
+ * was decoded before comes from the cache without loading it.
  *
  * @param path The `.wit` file or the folder.
  * @param options Where error file names are relative to.
@@ -172,6 +180,33 @@ export async function loadWitPackage(
     source.line("}");
   }
 
+  const cacheDir = options.cacheDir === undefined
+    ? defaultCacheDir()
+    : options.cacheDir;
+  const cache = cacheDir ? new WitCache(cacheDir) : undefined;
+  const key = await WitCache.key(`${source.text}\0${world}`);
+  let parsed = await cache?.read(key);
+  if (parsed === undefined) {
+    parsed = await _parse(source, world);
+    await cache?.write(key, parsed);
+  }
+  const decoded = new Map(parsed.map((i) => [i.name, i]));
+
+  const [packageId, version] = _splitVersion(main.name);
+  return Object.freeze({
+    name: main.name,
+    interfaces: Object.freeze(interfaces.map((i) => {
+      const name = `${packageId}/${i.name}${
+        version === undefined ? "" : `@${version}`
+      }`;
+      return decoded.get(name) ??
+        Object.freeze({ name, functions: [], resources: [] });
+    })),
+  });
+}
+
+/** Runs wit-parser on the assembled text and decodes the world's imports. */
+async function _parse(source: _Source, world: string): Promise<WitInterface[]> {
   const { componentEmbed, componentNew } = await _jco();
   let bytes: Uint8Array;
   try {
@@ -184,22 +219,9 @@ export async function loadWitPackage(
   } catch (error) {
     throw source.error(error);
   }
-
-  const [packageId, version] = _splitVersion(main.name);
-  const decoded = new Map<string, WitInterface>();
-  for (const item of decodeComponentSignature(bytes).imports) {
-    if (item.kind === "interface") decoded.set(item.name, item.interface);
-  }
-  return Object.freeze({
-    name: main.name,
-    interfaces: Object.freeze(interfaces.map((i) => {
-      const name = `${packageId}/${i.name}${
-        version === undefined ? "" : `@${version}`
-      }`;
-      return decoded.get(name) ??
-        Object.freeze({ name, functions: [], resources: [] });
-    })),
-  });
+  return decodeComponentSignature(bytes).imports.flatMap((item) =>
+    item.kind === "interface" ? [item.interface] : []
+  );
 }
 
 /** Loads jco once, on first use (it is slow to load). */
