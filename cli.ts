@@ -38,6 +38,7 @@ Usage: warden <command> [options]
 
 Commands:
   run <component.wasm> [args...]   Run a command component, or call one export with --invoke
+  inspect <component.wasm>         List imports and exports with signatures, and what serves each import
   bundle check <dir>               Validate a host bundle (host.toml and its files) without running it
   help [command]                   Show help
 
@@ -81,6 +82,28 @@ Options (they must come before the component; what follows it goes to the compon
 
 Exit codes: the component's own; 1 when Warden cannot load, link or invoke it;
 2 for a bad command line; 134 when the component traps.`;
+
+const INSPECT_HELP = `Usage: warden inspect [options] <component.wasm>
+
+Lists what a component imports and exports, with WIT signatures, and which
+provider would serve each import in warden run: Warden's WASI sandbox (native
+or via preview2-shim, with the flags that grant it), a host bundle, or nothing
+(UNSATISFIED). Each imported function is listed under its host function name,
+package:ns/iface@version#function.
+
+Nothing runs: the component is read and decoded, not compiled; host bundles are
+checked (host.toml and WIT) as warden run finds them, but their code is not
+loaded. Use it on a component before granting it anything.
+
+Options:
+  --host-bundle <DIR>    Offer a host bundle's interfaces to the component's imports (repeatable)
+  --host-config <FILE>   Offer the hosts a hosts.toml lists, with its [providers] picks
+  --json                 Print the report as JSON (see docs/inspect.md)
+  -h, --help             Show this help
+
+Exit codes: 0 when the component was inspected, even with unsatisfied imports;
+1 when the component or a bundle cannot be read or is invalid; 2 for a bad
+command line.`;
 
 const BUNDLE_HELP = `Usage: warden bundle check <dir>
 
@@ -139,6 +162,8 @@ async function _dispatch(args: readonly string[]): Promise<number> {
           ? RUN_HELP
           : rest[0] === "bundle"
           ? BUNDLE_HELP
+          : rest[0] === "inspect"
+          ? INSPECT_HELP
           : MAIN_HELP,
       );
       return 0;
@@ -150,6 +175,8 @@ async function _dispatch(args: readonly string[]): Promise<number> {
       return await _run(rest);
     case "bundle":
       return await _bundle(rest);
+    case "inspect":
+      return await _inspect(rest);
     default:
       throw new _UsageError(`Unknown command "${command}" (see warden --help)`);
   }
@@ -253,6 +280,43 @@ async function _bundle(args: readonly string[]): Promise<number> {
   console.log(describeCheckedHostBundle(await checkHostBundle(dir)));
   return 0;
 }
+
+async function _inspect(args: readonly string[]): Promise<number> {
+  const { values, positionals } = _parse(args, INSPECT_FLAGS, "inspect");
+  if (values.help) {
+    console.log(INSPECT_HELP);
+    return 0;
+  }
+  const [path, ...extra] = positionals;
+  if (path === undefined || extra.length > 0) {
+    throw new _UsageError(
+      path === undefined
+        ? "Missing the component to inspect (see warden inspect --help)"
+        : `Unexpected arguments after the component: ${extra.join(" ")}`,
+    );
+  }
+  // Loaded on demand, so `warden run` does not pay for them.
+  const { inspectComponent } = await import("./src/component/inspect.ts");
+  const { formatInspectReport } = await import(
+    "./src/component/inspect_format.ts"
+  );
+  const hostsFile = values["host-config"];
+  const report = await inspectComponent(path, {
+    bundleDirs: values["host-bundle"] ?? [],
+    ...(hostsFile === undefined ? {} : { hostsFile }),
+  });
+  console.log(
+    values.json ? JSON.stringify(report, null, 2) : formatInspectReport(report),
+  );
+  return 0;
+}
+
+const INSPECT_FLAGS = {
+  "host-bundle": { type: "string", multiple: true },
+  "host-config": { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies Record<string, FlagSpec>;
 
 const BUNDLE_FLAGS = {
   help: { type: "boolean", short: "h" },

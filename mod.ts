@@ -27,7 +27,10 @@ export {
 } from "./src/component/run_command.ts";
 export type { InstanceOptions } from "./src/component/run_command.ts";
 export { invokeExport } from "./src/component/invoke.ts";
-export { readComponentFile } from "./src/component/component_file.ts";
+export {
+  decodeComponentFile,
+  readComponentFile,
+} from "./src/component/component_file.ts";
 export type { ComponentFile } from "./src/component/component_file.ts";
 export {
   defaultCacheDir,
@@ -58,6 +61,32 @@ export type {
 } from "./src/providers/wasi/wasi_grants.ts";
 export { ComponentExit } from "./src/providers/wasi/component_exit.ts";
 export { createWasiImports } from "./src/providers/wasi/wasi_sandbox.ts";
+export {
+  SHIM_INTERFACES,
+  wasiGrantFlags,
+  wasiProvision,
+} from "./src/providers/wasi/wasi_coverage.ts";
+export type {
+  WasiImplementation,
+  WasiProvision,
+} from "./src/providers/wasi/wasi_coverage.ts";
+export {
+  buildInspectReport,
+  INSPECT_SCHEMA_VERSION,
+  inspectComponent,
+} from "./src/component/inspect.ts";
+export type {
+  ImportProvider,
+  InspectedBundle,
+  InspectedComponent,
+  InspectedExport,
+  InspectedFunction,
+  InspectedImport,
+  InspectedImportFunction,
+  InspectOptions,
+  InspectReport,
+} from "./src/component/inspect.ts";
+export { formatInspectReport } from "./src/component/inspect_format.ts";
 export { decodeComponentSignature } from "./src/wit/component_decoder.ts";
 export type * from "./src/wit/types.ts";
 export { ManifestError } from "./src/manifest/manifest_error.ts";
@@ -119,7 +148,26 @@ export type {
   ProviderCandidate,
   ProviderMatch,
 } from "./src/bundles/bundle_link.ts";
-export { loadHostSet } from "./src/bundles/host_set.ts";
-export type { HostSet, LoadHostSetOptions } from "./src/bundles/host_set.ts";
+export { checkHostSet, loadHostSet } from "./src/bundles/host_set.ts";
+export type {
+  CheckedHost,
+  CheckedHostSet,
+  CheckHostSetOptions,
+  HostRequirement,
+  HostSet,
+  LoadHostSetOptions,
+} from "./src/bundles/host_set.ts";
 export { HostBundleError } from "./src/bundles/host_bundle_error.ts";
+export { createHostStreams } from "./src/bundles/host_streams.ts";
+export type { HostStreams } from "./src/bundles/host_streams.ts";
+export {
+  BytePipe,
+  MAX_PIPE_CAPACITY,
+} from "./src/providers/wasi/native/byte_pipe.ts";
+export type {
+  ByteSink,
+  ByteSource,
+  InputStream,
+  OutputStream,
+} from "./src/providers/wasi/native/streams.ts";
 export type { HostBundleErrorOptions } from "./src/bundles/host_bundle_error.ts";

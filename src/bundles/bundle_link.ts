@@ -10,6 +10,7 @@ import type { PreparedComponent } from "../component/prepare.ts";
 import { isCompatible } from "../manifest/semver.ts";
 import { isSandboxedWasi } from "../providers/wasi/wasi_sandbox.ts";
 import { HostBundleError } from "./host_bundle_error.ts";
+import { checkWasiStreamsLinkable } from "./host_streams.ts";
 import type { LoadedHostBundle } from "./typescript_bundle.ts";
 
 /** What {@linkcode bundleImports} found for a component. */
@@ -100,7 +101,9 @@ export function findProviders(
  * @returns The imports they serve, keyed by unversioned name as jco's glue
  * expects, and notes on incompatible versions.
  * @throws {ComponentLoadError} When two bundles provide a compatible
- * version of the same import and nothing picks one.
+ * version of the same import and nothing picks one, or a bundle passing
+ * `wasi:io` streams would serve a component whose WASI is preview2-shim's
+ * (see `checkWasiStreamsLinkable`).
  * @throws {HostBundleError} When a bundle provides a sandboxed WASI interface.
  * @example
  * ```ts ignore
@@ -115,23 +118,14 @@ export function bundleImports(
 ): BundleImports {
   const imports: ImportObject = {};
   const mismatches: Record<string, string> = {};
-  for (const bundle of bundles) {
-    const wasi = bundle.interfaces.find((p) => isSandboxedWasi(p.name));
-    if (wasi !== undefined) {
-      throw new HostBundleError(
-        bundle.name,
-        `Host bundle "${bundle.name}" provides "${wasi.name}", which Warden's WASI sandbox serves under its own grants; a host bundle may not replace it`,
-        { interface: wasi.name },
-      );
-    }
-  }
   const candidates = bundles.map((b) => ({
     name: b.name,
     interfaces: b.interfaces.map((i) => i.name),
   }));
+  for (const candidate of candidates) refuseSandboxedWasi(candidate);
   for (const item of component.signature.imports) {
     if (item.kind !== "interface") continue;
-    const [unversioned = item.name, version] = item.name.split("@");
+    const [unversioned = item.name] = item.name.split("@");
     const [first, second] = findProviders(item.name, candidates, providers);
     if (first !== undefined && second !== undefined) {
       const { path } = component.file;
@@ -142,25 +136,125 @@ export function bundleImports(
     }
     if (first !== undefined) {
       const bundle = bundles.find((b) => b.name === first.bundle)!;
-      imports[unversioned] = bundle.interfaces.find((i) =>
+      const provided = bundle.interfaces.find((i) =>
         i.name === first.interface
-      )!.implementation;
+      )!;
+      checkWasiStreamsLinkable(
+        {
+          path: component.file.path,
+          imports: component.signature.imports.map((i) => i.name),
+        },
+        bundle.name,
+        provided.wit,
+      );
+      imports[unversioned] = provided.implementation;
       continue;
     }
-    const others = bundles.flatMap((b) =>
-      b.interfaces.filter((p) => p.unversioned === unversioned).map((p) =>
-        `host bundle "${b.name}" provides "${p.name}", which cannot serve version ${
-          version ?? "(none)"
-        }`
-      )
-    );
-    if (others.length > 0) mismatches[unversioned] = others.join("; ");
+    const others = findMismatches(item.name, candidates);
+    if (others.length > 0) {
+      mismatches[unversioned] = others.map((m) =>
+        describeMismatch(m, item.name)
+      ).join("; ");
+    }
   }
   return {
     imports,
     searched: bundles.map((b) => b.name),
     mismatches,
   };
+}
+
+/**
+ * Finds the bundle interfaces with the same `ns:pkg/iface` as `wanted`
+ * whose version cannot serve it: what a message about a missing provider
+ * should mention.
+ *
+ * @param wanted The interface wanted, `ns:pkg/iface` or with `@version`.
+ * @param bundles The bundles, in the order given.
+ * @returns The interfaces of the same name that cannot serve it.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { findMismatches } from "./bundle_link.ts";
+ *
+ * const bundles = [{ name: "kv", interfaces: ["kv:store/store@0.2.0"] }];
+ * assert.deepEqual(findMismatches("kv:store/store@0.1.0", bundles), [
+ *   { bundle: "kv", interface: "kv:store/store@0.2.0" },
+ * ]);
+ * ```
+ */
+export function findMismatches(
+  wanted: string,
+  bundles: readonly ProviderCandidate[],
+): ProviderMatch[] {
+  const [unversioned = wanted, version] = wanted.split("@");
+  return bundles.flatMap((bundle) =>
+    bundle.interfaces.filter((name) => {
+      const [id, provided] = name.split("@");
+      return id === unversioned && !_serves(version, provided);
+    }).map((name) => ({ bundle: bundle.name, interface: name }))
+  );
+}
+
+/**
+ * Says why a bundle interface found by {@linkcode findMismatches} cannot
+ * serve an import.
+ *
+ * @param mismatch The bundle and its interface.
+ * @param wanted The interface wanted, `ns:pkg/iface` or with `@version`.
+ * @returns A clause such as `host bundle "kv" provides
+ * "kv:store/store@0.2.0", which cannot serve version 0.1.0`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeMismatch } from "./bundle_link.ts";
+ *
+ * assert.equal(
+ *   describeMismatch(
+ *     { bundle: "kv", interface: "kv:store/store@0.2.0" },
+ *     "kv:store/store@0.1.0",
+ *   ),
+ *   'host bundle "kv" provides "kv:store/store@0.2.0", which cannot serve version 0.1.0',
+ * );
+ * ```
+ */
+export function describeMismatch(
+  mismatch: ProviderMatch,
+  wanted: string,
+): string {
+  const version = wanted.split("@")[1];
+  return `host bundle "${mismatch.bundle}" provides "${mismatch.interface}", which cannot serve version ${
+    version ?? "(none)"
+  }`;
+}
+
+/**
+ * Refuses a bundle that provides an interface of the WASI packages Warden's
+ * sandbox serves (see {@linkcode isSandboxedWasi}): those are reachable only
+ * under the sandbox's grants.
+ *
+ * @param bundle The bundle's name and the interfaces it provides.
+ * @throws {HostBundleError} Naming the bundle and the first such interface.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { refuseSandboxedWasi } from "./bundle_link.ts";
+ *
+ * refuseSandboxedWasi({ name: "kv", interfaces: ["wasi:keyvalue/store@0.2.0"] });
+ * assert.throws(() =>
+ *   refuseSandboxedWasi({ name: "fs", interfaces: ["wasi:filesystem/types@0.2.3"] })
+ * );
+ * ```
+ */
+export function refuseSandboxedWasi(bundle: ProviderCandidate): void {
+  const wasi = bundle.interfaces.find(isSandboxedWasi);
+  if (wasi !== undefined) {
+    throw new HostBundleError(
+      bundle.name,
+      `Host bundle "${bundle.name}" provides "${wasi}", which Warden's WASI sandbox serves under its own grants; a host bundle may not replace it`,
+      { interface: wasi },
+    );
+  }
 }
 
 function _serves(

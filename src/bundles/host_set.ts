@@ -1,7 +1,8 @@
 /**
- * Loading every host bundle a run uses — from `--host-bundle` folders and a
- * hosts.toml — checking each against its WIT, resolving what each requires
- * from the others, and loading them in dependency order.
+ * Finding every host bundle a run uses — from `--host-bundle` folders and a
+ * hosts.toml — checking each against its WIT and resolving what each
+ * requires from the others ({@linkcode checkHostSet}, which runs no bundle
+ * code), then loading them in dependency order ({@linkcode loadHostSet}).
  *
  * @module
  */
@@ -10,7 +11,7 @@ import type { CheckedHostBundle } from "../manifest/bundle_check.ts";
 import type { HostTomlOptions } from "../manifest/host_toml.ts";
 import { readHostsToml } from "../manifest/hosts_toml.ts";
 import { isSandboxedWasi } from "../providers/wasi/wasi_sandbox.ts";
-import { findProviders } from "./bundle_link.ts";
+import { findProviders, refuseSandboxedWasi } from "./bundle_link.ts";
 import { HostBundleError } from "./host_bundle_error.ts";
 import {
   type LoadedHostBundle,
@@ -18,14 +19,51 @@ import {
   type LoadTypeScriptBundleOptions,
 } from "./typescript_bundle.ts";
 
-/** Options for {@linkcode loadHostSet}. */
-export interface LoadHostSetOptions extends LoadTypeScriptBundleOptions {
+/** Options for {@linkcode checkHostSet}. */
+export interface CheckHostSetOptions {
   /** Bundle folders (or their host.toml files), as `--host-bundle` gives them. @default [] */
   readonly bundleDirs?: readonly string[];
   /** A hosts.toml, as `--host-config` gives it. */
   readonly hostsFile?: string;
   /** The OS to check per-OS `lib` tables for. @default Deno.build.os */
   readonly os?: HostTomlOptions["os"];
+}
+
+/** Options for {@linkcode loadHostSet}. */
+export interface LoadHostSetOptions
+  extends CheckHostSetOptions, LoadTypeScriptBundleOptions {}
+
+/** A requirement of a checked host, resolved to the host that serves it. */
+export interface HostRequirement {
+  /** As written in `requires`. */
+  readonly written: string;
+  /** The name of the host that serves it. */
+  readonly provider: string;
+  /** The full name of the interface it serves it with. */
+  readonly interface: string;
+}
+
+/** A host whose manifest and WIT are checked, with nothing of it loaded. */
+export interface CheckedHost {
+  /** The host's name: its `[host].name`, or its hosts.toml entry's `name`. */
+  readonly name: string;
+  /** Its manifest (named `name`) and WIT. */
+  readonly checked: CheckedHostBundle;
+  /** Where it was named, for messages: `--host-bundle "dir"` or `hosts.toml "file"`. */
+  readonly origin: string;
+  /** Its `requires`, each resolved to the host that serves it. */
+  readonly requires: readonly HostRequirement[];
+}
+
+/** The hosts of a run, checked but not loaded. */
+export interface CheckedHostSet {
+  /** The hosts in load order: each after those it requires. */
+  readonly bundles: readonly CheckedHost[];
+  /**
+   * Which host serves an interface that several provide, keyed by
+   * interface name (hosts.toml's `[providers]`).
+   */
+  readonly providers: Readonly<Record<string, string>>;
 }
 
 /** The host bundles of a run, loaded. */
@@ -39,36 +77,36 @@ export interface HostSet {
   readonly providers: Readonly<Record<string, string>>;
 }
 
-/** A checked bundle not loaded yet, with where it came from. */
+/** A checked bundle whose requirements are not resolved yet. */
 interface _Candidate {
   readonly name: string;
   readonly checked: CheckedHostBundle;
-  /** Where it was named, for messages: `--host-bundle "dir"` or `hosts.toml "file"`. */
   readonly origin: string;
 }
 
 /**
- * Checks and loads the host bundles given by folder and by a hosts.toml.
- * Host names must be unique across both. A bundle's `requires` are served
- * by the other bundles (semver-compatibly, `[providers]` picking between
- * two); bundles load after those they require, and get their
- * implementations as `context.imports`.
+ * Checks the host bundles given by folder and by a hosts.toml without
+ * loading any of their code: reads each manifest, loads its WIT with
+ * wit-parser, refuses a bundle that would replace sandboxed WASI, resolves
+ * each bundle's `requires` to the bundle that serves it (semver-compatibly,
+ * `[providers]` picking between two) and orders the bundles so each comes
+ * after those it requires. Host names must be unique across both sources.
  *
- * @param options The folders, the hosts.toml, and how bundles are loaded.
- * @returns The loaded bundles in dependency order, and the provider picks.
+ * @param options The folders and the hosts.toml.
+ * @returns The checked hosts in load order, and the provider picks.
  * @throws {ManifestError} When a host.toml, the hosts.toml or a WIT is bad.
- * @throws {HostBundleError} When a name is given twice, a requirement has no
- * provider or two, bundles require each other in a cycle, or a bundle's
- * module does not load or match its WIT.
+ * @throws {HostBundleError} When a name is given twice, a bundle provides
+ * sandboxed WASI, a requirement has no provider or two, or bundles require
+ * each other in a cycle.
  * @example
  * ```ts ignore
- * const { bundles } = await loadHostSet({ hostsFile: "hosts.toml" });
- * await runCommand(component, { wasi, bundles });
+ * const { bundles } = await checkHostSet({ bundleDirs: ["bundles/keyvalue"] });
+ * bundles.map((b) => b.checked.wit.interfaces.map((i) => i.name));
  * ```
  */
-export async function loadHostSet(
-  options: LoadHostSetOptions,
-): Promise<HostSet> {
+export async function checkHostSet(
+  options: CheckHostSetOptions,
+): Promise<CheckedHostSet> {
   const tomlOptions = options.os === undefined ? {} : { os: options.os };
   const candidates: _Candidate[] = [];
   const add = (candidate: _Candidate) => {
@@ -79,6 +117,10 @@ export async function loadHostSet(
         `Host name "${candidate.name}" is given twice: by ${twin.origin} and by ${candidate.origin} (load each bundle once, or rename one entry in the hosts.toml)`,
       );
     }
+    refuseSandboxedWasi({
+      name: candidate.name,
+      interfaces: candidate.checked.wit.interfaces.map((i) => i.name),
+    });
     candidates.push(candidate);
   };
   for (const dir of options.bundleDirs ?? []) {
@@ -107,20 +149,46 @@ export async function loadHostSet(
       });
     }
   }
+  return Object.freeze({
+    bundles: Object.freeze(_dependencyOrder(candidates, providers)),
+    providers,
+  });
+}
 
+/**
+ * Checks and loads the host bundles given by folder and by a hosts.toml:
+ * {@linkcode checkHostSet}, then each bundle's module is imported and its
+ * factory called, in dependency order, each bundle getting the
+ * implementations of what it requires as `context.imports`.
+ *
+ * @param options The folders, the hosts.toml, and how bundles are loaded.
+ * @returns The loaded bundles in dependency order, and the provider picks.
+ * @throws {ManifestError} When a host.toml, the hosts.toml or a WIT is bad.
+ * @throws {HostBundleError} As {@linkcode checkHostSet} does, and when a
+ * bundle's module does not load or match its WIT.
+ * @example
+ * ```ts ignore
+ * const { bundles } = await loadHostSet({ hostsFile: "hosts.toml" });
+ * await runCommand(component, { wasi, bundles });
+ * ```
+ */
+export async function loadHostSet(
+  options: LoadHostSetOptions,
+): Promise<HostSet> {
+  const { bundles, providers } = await checkHostSet(options);
   const loaded = new Map<string, LoadedHostBundle>();
-  for (const candidate of _dependencyOrder(candidates, providers)) {
+  for (const host of bundles) {
     const imports: Record<string, Readonly<Record<string, unknown>>> = {};
-    for (const required of candidate.requires) {
-      const provider = loaded.get(required.provider.name)!;
+    for (const required of host.requires) {
+      const provider = loaded.get(required.provider)!;
       const served = provider.interfaces.find((i) =>
         i.name === required.interface
       )!;
       imports[served.unversioned] = served.implementation;
     }
     loaded.set(
-      candidate.name,
-      await loadTypeScriptBundle(candidate.checked, { ...options, imports }),
+      host.name,
+      await loadTypeScriptBundle(host.checked, { ...options, imports }),
     );
   }
   return Object.freeze({
@@ -129,7 +197,7 @@ export async function loadHostSet(
   });
 }
 
-/** A requirement of a bundle, resolved to the bundle that serves it. */
+/** A requirement resolved to the candidate that serves it. */
 interface _Requirement {
   /** As written in `requires`. */
   readonly written: string;
@@ -139,28 +207,25 @@ interface _Requirement {
   readonly interface: string;
 }
 
-interface _Resolved extends _Candidate {
-  readonly requires: readonly _Requirement[];
-}
-
 /**
- * Orders the candidates so that each comes after every bundle it requires,
- * keeping the given order otherwise.
+ * Resolves each candidate's requirements and orders the candidates so that
+ * each comes after every bundle it requires, keeping the given order
+ * otherwise.
  */
 function _dependencyOrder(
   candidates: readonly _Candidate[],
   providers: Readonly<Record<string, string>>,
-): _Resolved[] {
-  const resolved = new Map<_Candidate, _Resolved>();
+): CheckedHost[] {
+  const requirements = new Map<_Candidate, readonly _Requirement[]>();
   for (const candidate of candidates) {
-    resolved.set(candidate, {
-      ...candidate,
-      requires: candidate.checked.manifest.requires.map((written) =>
+    requirements.set(
+      candidate,
+      candidate.checked.manifest.requires.map((written) =>
         _resolveRequirement(candidate, written, candidates, providers)
       ),
-    });
+    );
   }
-  const order: _Resolved[] = [];
+  const order: CheckedHost[] = [];
   const done = new Set<_Candidate>();
   // The bundles being visited, and the requirement leading from each to the next.
   const stack: _Candidate[] = [];
@@ -170,15 +235,24 @@ function _dependencyOrder(
     const at = stack.indexOf(candidate);
     if (at !== -1) throw _cycle(stack.slice(at), edges.slice(at));
     stack.push(candidate);
-    const entry = resolved.get(candidate)!;
-    for (const requirement of entry.requires) {
+    const requires = requirements.get(candidate)!;
+    for (const requirement of requires) {
       edges.push(requirement);
       visit(requirement.provider);
       edges.pop();
     }
     stack.pop();
     done.add(candidate);
-    order.push(entry);
+    order.push(Object.freeze({
+      ...candidate,
+      requires: Object.freeze(requires.map((r) =>
+        Object.freeze({
+          written: r.written,
+          provider: r.provider.name,
+          interface: r.interface,
+        })
+      )),
+    }));
   };
   for (const candidate of candidates) visit(candidate);
   return order;

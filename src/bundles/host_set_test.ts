@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withTree } from "../manifest/_testing.ts";
 import { HostBundleError } from "./host_bundle_error.ts";
-import { loadHostSet } from "./host_set.ts";
+import { checkHostSet, loadHostSet } from "./host_set.ts";
 
 /**
  * Files of a bundle `name` providing `t:<name>/api@0.1.0` with `hello()`,
@@ -241,4 +241,109 @@ Deno.test("loadHostSet() refuses a bundle requiring a WASI interface", async () 
       /^HostBundleError: Host bundle "app" requires "wasi:cli\/stdout@0\.2\.0", a WASI interface; WASI is served to components under their own grants, not to host bundles \(remove it from requires\)$/,
     );
   });
+});
+
+/** `_bundle(name, requires)` whose module throws as soon as it is imported. */
+function _untouchable(
+  name: string,
+  requires: readonly string[] = [],
+): Record<string, string> {
+  return {
+    ..._bundle(name, requires),
+    [`${name}/host.js`]: `throw new Error("${name} was imported");\n`,
+  };
+}
+
+Deno.test("checkHostSet() orders bundles and resolves their requires without importing any module", async () => {
+  await withTree({
+    ..._untouchable("app", ["t:mid/api@0.1.0"]),
+    ..._untouchable("mid", ["t:base/api"]),
+    ..._untouchable("base"),
+  }, async (root) => {
+    const bundleDirs = ["app", "mid", "base"].map((b) => join(root, b));
+    const set = await checkHostSet({ bundleDirs });
+    assert.deepEqual(set.providers, {});
+    assert.deepEqual(
+      set.bundles.map((b) => [b.name, b.origin, b.requires]),
+      [
+        ["base", `--host-bundle "${bundleDirs[2]}"`, []],
+        ["mid", `--host-bundle "${bundleDirs[1]}"`, [{
+          written: "t:base/api",
+          provider: "base",
+          interface: "t:base/api@0.1.0",
+        }]],
+        ["app", `--host-bundle "${bundleDirs[0]}"`, [{
+          written: "t:mid/api@0.1.0",
+          provider: "mid",
+          interface: "t:mid/api@0.1.0",
+        }]],
+      ],
+    );
+    assert.deepEqual(
+      set.bundles.map((b) => b.checked.wit.interfaces.map((i) => i.name)),
+      [["t:base/api@0.1.0"], ["t:mid/api@0.1.0"], ["t:app/api@0.1.0"]],
+    );
+    // The modules really throw when imported.
+    await assert.rejects(
+      loadHostSet({ bundleDirs, dataRoot: join(root, "data") }),
+      /^HostBundleError: Host bundle "base": module "host\.js" does not load: .*base was imported/,
+    );
+  });
+});
+
+Deno.test("checkHostSet() names the hosts of a hosts.toml by their entries and keeps its [providers]", async () => {
+  await withTree({
+    ..._untouchable("kv"),
+    "hosts.toml": `[global]
+search_paths = ["."]
+
+[[host]]
+name = "cache"
+bundle = "kv"
+
+[[host]]
+name = "store"
+bundle = "kv"
+
+[providers]
+"t:kv/api" = "store"
+`,
+  }, async (root) => {
+    const set = await checkHostSet({ hostsFile: join(root, "hosts.toml") });
+    assert.deepEqual(
+      set.bundles.map((b) => [b.name, b.checked.manifest.name]),
+      [
+        ["cache", "cache"],
+        ["store", "store"],
+      ],
+    );
+    assert.deepEqual(set.providers, { "t:kv/api": "store" });
+  });
+});
+
+Deno.test("checkHostSet() refuses a bundle that provides sandboxed WASI, before loading anything", async () => {
+  await withTree({
+    "fs/host.toml": '[host]\nname = "fs"\nwit = "wit"\nmodule = "host.js"\n',
+    "fs/wit/types.wit":
+      "package wasi:filesystem@0.2.3;\ninterface types {\n  sync: func();\n}\n",
+    "fs/host.js": 'throw new Error("fs was imported");\n',
+  }, async (root) => {
+    await assert.rejects(
+      checkHostSet({ bundleDirs: [join(root, "fs")] }),
+      (error) => {
+        assert.ok(error instanceof HostBundleError);
+        assert.equal(error.bundle, "fs");
+        assert.equal(error.interface, "wasi:filesystem/types@0.2.3");
+        assert.equal(
+          error.message,
+          `Host bundle "fs" provides "wasi:filesystem/types@0.2.3", which Warden's WASI sandbox serves under its own grants; a host bundle may not replace it`,
+        );
+        return true;
+      },
+    );
+  });
+});
+
+Deno.test("checkHostSet() with no bundles and no hosts.toml checks nothing", async () => {
+  assert.deepEqual(await checkHostSet({}), { bundles: [], providers: {} });
 });

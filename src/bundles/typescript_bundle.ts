@@ -33,6 +33,7 @@ import type { HostBundleManifest } from "../manifest/host_fields.ts";
 import { jcoPropertyName } from "../component/wave_values.ts";
 import type { WitFunction, WitInterface } from "../wit/types.ts";
 import { HostBundleError } from "./host_bundle_error.ts";
+import { createHostStreams, type HostStreams } from "./host_streams.ts";
 
 /** What a bundle's factory is given. */
 export interface HostContext {
@@ -61,6 +62,12 @@ export interface HostContext {
    * the first time this property is read.
    */
   readonly dataDir: string;
+  /**
+   * Makes `wasi:io/streams` resources over host bytes (a source, a sink, or
+   * an in-memory pipe), for functions whose WIT returns an `input-stream`
+   * or `output-stream`; see {@linkcode HostStreams}.
+   */
+  readonly streams: HostStreams;
 }
 
 /** One interface a loaded bundle provides, with its implementation. */
@@ -481,6 +488,7 @@ function _context(
       }
       return dataDir;
     },
+    streams: createHostStreams(),
   });
 }
 

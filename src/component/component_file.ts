@@ -1,11 +1,16 @@
 /**
  * Reading a component file from disk: existence, size cap, header check and
- * its sha-256 digest.
+ * its sha-256 digest; decoding its imports and exports.
  *
  * @module
  */
 import { sha256Hex } from "../digest.ts";
 import { ComponentLoadError } from "../errors.ts";
+import {
+  ComponentFormatError,
+  decodeComponentSignature,
+} from "../wit/component_decoder.ts";
+import type { ComponentSignature } from "../wit/types.ts";
 
 /**
  * The largest component file Warden reads, in bytes (256 MiB).
@@ -111,6 +116,37 @@ export function checkComponentHeader(path: string, bytes: Uint8Array): void {
         bytes[6]
       } (expected a component)`,
     );
+  }
+}
+
+/**
+ * Decodes what a component file imports and exports. Nothing is compiled or
+ * run: the binary is only read.
+ *
+ * @param file The file, as {@linkcode readComponentFile} returns it.
+ * @returns Its imports and exports with their types.
+ * @throws {ComponentLoadError} When the binary is truncated or malformed,
+ * e.g. `Cannot load "app.wasm": unexpected end of file …`.
+ * @example
+ * ```ts ignore
+ * const signature = decodeComponentFile(await readComponentFile("app.wasm"));
+ * signature.imports.map((i) => i.name); // ["wasi:cli/stdout@0.2.3", …]
+ * ```
+ */
+export function decodeComponentFile(
+  file: Pick<ComponentFile, "path" | "bytes">,
+): ComponentSignature {
+  try {
+    return decodeComponentSignature(file.bytes);
+  } catch (error) {
+    if (error instanceof ComponentFormatError) {
+      throw new ComponentLoadError(
+        file.path,
+        `Cannot load "${file.path}": ${error.message}`,
+        { cause: error },
+      );
+    }
+    throw error;
   }
 }
 

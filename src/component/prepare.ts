@@ -7,12 +7,12 @@
  */
 import { ComponentLoadError } from "../errors.ts";
 import { findAsyncUse } from "./async_support.ts";
-import {
-  ComponentFormatError,
-  decodeComponentSignature,
-} from "../wit/component_decoder.ts";
 import type { ComponentSignature } from "../wit/types.ts";
-import { type ComponentFile, readComponentFile } from "./component_file.ts";
+import {
+  type ComponentFile,
+  decodeComponentFile,
+  readComponentFile,
+} from "./component_file.ts";
 import { type LoadedComponent, loadTranspiled } from "./instantiate.ts";
 import { transpileComponent, type TranspiledComponent } from "./transpile.ts";
 import {
@@ -80,7 +80,7 @@ export async function prepareComponent(
   let entry: CachedComponent | undefined = await cache?.read(key);
   let outcome: CacheOutcome = cache ? "hit" : "disabled";
   if (!entry) {
-    const signature = _decode(path, file.bytes);
+    const signature = decodeComponentFile(file);
     const asyncUse = findAsyncUse(signature);
     if (asyncUse) {
       throw new ComponentLoadError(
@@ -108,21 +108,6 @@ export async function prepareComponent(
     ),
     cache: outcome,
   };
-}
-
-function _decode(path: string, bytes: Uint8Array): ComponentSignature {
-  try {
-    return decodeComponentSignature(bytes);
-  } catch (error) {
-    if (error instanceof ComponentFormatError) {
-      throw new ComponentLoadError(
-        path,
-        `Cannot load "${path}": ${error.message}`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
 }
 
 async function _transpile(

@@ -1,11 +1,19 @@
 /**
  * `wasi:io/poll` for the native WASI host.
  *
- * Every native stream and file is synchronous: a read or write runs to
+ * Stdio and file streams are synchronous: a read or write runs to
  * completion inside the call (a read of stdin blocks until input arrives or
- * it ends). So a stream's pollable is always ready, and the only pollables
- * that are ever not ready are clock deadlines; waiting for those sleeps the
- * calling thread with `Atomics.wait`, which Deno allows on its main thread.
+ * it ends), so their pollables are always ready. Two kinds of pollable can
+ * be not ready:
+ *
+ * - a clock deadline; waiting for one sleeps the calling thread with
+ *   `Atomics.wait`, which Deno allows on its main thread;
+ * - a condition on host state ({@linkcode pollableWhen}), such as a host
+ *   byte pipe having bytes to read. Host state changes only while the guest
+ *   calls the host, on the one thread both share, so a condition that is
+ *   false when the guest waits stays false while it waits. Waiting on
+ *   conditions alone, none true and no deadline among them, would never
+ *   end: it throws instead (a trap), naming the way out.
  *
  * @module
  */
@@ -18,13 +26,15 @@ export interface MonotonicClock {
   sleep(ns: bigint): void;
 }
 
-let _remaining: (pollable: Pollable) => bigint;
+let _remaining: (pollable: Pollable) => bigint | undefined;
 let _sleep: (pollable: Pollable, ns: bigint) => void;
+let _when: (isReady: () => boolean) => Pollable;
 
-/** `wasi:io/poll` `pollable`: ready now, or at a deadline of a clock. */
+/** `wasi:io/poll` `pollable`: ready now, at a deadline of a clock, or when a host condition holds. */
 export class Pollable {
   readonly #deadline: bigint | undefined;
   readonly #clock: MonotonicClock | undefined;
+  #condition: (() => boolean) | undefined;
 
   /**
    * @param deadline When it becomes ready, on `clock`; `undefined` for always ready.
@@ -37,26 +47,59 @@ export class Pollable {
 
   /** @returns Whether it is ready. */
   ready(): boolean {
-    return this.#remaining() <= 0n;
+    if (this.#condition !== undefined) return this.#condition();
+    return (this.#remaining() ?? 0n) <= 0n;
   }
 
-  /** Blocks until it is ready. */
+  /**
+   * Blocks until it is ready.
+   *
+   * @throws {Error} For a host condition that is false: nothing could make
+   * it true while the guest waits.
+   */
   block(): void {
-    for (let left = this.#remaining(); left > 0n; left = this.#remaining()) {
-      this.#clock?.sleep(left);
-    }
+    poll([this]);
   }
 
-  /** Nanoseconds until ready; zero or less when ready. */
-  #remaining(): bigint {
-    if (this.#deadline === undefined || this.#clock === undefined) return 0n;
+  /** Nanoseconds until ready (zero or less when ready), or `undefined` without a deadline. */
+  #remaining(): bigint | undefined {
+    if (this.#deadline === undefined || this.#clock === undefined) {
+      return undefined;
+    }
     return this.#deadline - this.#clock.now();
   }
 
   static {
-    _remaining = (pollable) => pollable.#remaining();
+    _remaining = (pollable) =>
+      pollable.#condition === undefined ? pollable.#remaining() : undefined;
     _sleep = (pollable, ns) => pollable.#clock?.sleep(ns);
+    _when = (isReady) => {
+      const pollable = new Pollable();
+      pollable.#condition = isReady;
+      return pollable;
+    };
   }
+}
+
+/**
+ * A pollable that is ready while `isReady()` returns `true`: for host
+ * state that changes only when the guest calls the host, such as a host
+ * byte pipe (see the module notes).
+ *
+ * @param isReady Whether the event has happened; called on every check.
+ * @returns The pollable.
+ * @example
+ * ```ts
+ * import { pollableWhen } from "./poll.ts";
+ * let bytes = 0;
+ * const readable = pollableWhen(() => bytes > 0);
+ * if (readable.ready()) throw new Error();
+ * bytes = 3;
+ * if (!readable.ready()) throw new Error();
+ * ```
+ */
+export function pollableWhen(isReady: () => boolean): Pollable {
+  return _when(isReady);
 }
 
 /**
@@ -66,6 +109,9 @@ export class Pollable {
  * @returns The indexes of the ready ones, in order.
  * @throws {RangeError} For an empty list, which is a guest bug (wasmtime
  * traps on it too).
+ * @throws {Error} When none is ready and none has a deadline: only host
+ * conditions, which cannot change while the guest waits (a trap rather
+ * than a hang).
  * @example
  * ```ts
  * import { poll, Pollable } from "./poll.ts";
@@ -78,13 +124,23 @@ export function poll(pollables: readonly Pollable[]): Uint32Array {
     throw new RangeError("Cannot poll an empty list of pollables");
   }
   for (;;) {
-    const remaining = pollables.map(_remaining);
-    const ready = remaining.flatMap((left, i) => left <= 0n ? [i] : []);
+    const ready = pollables.flatMap((p, i) => p.ready() ? [i] : []);
     if (ready.length > 0) return Uint32Array.from(ready);
-    let soonest = 0;
-    remaining.forEach((left, i) => {
-      if (left < (remaining[soonest] as bigint)) soonest = i;
-    });
-    _sleep(pollables[soonest] as Pollable, remaining[soonest] as bigint);
+    let soonest: Pollable | undefined;
+    let soonestLeft = 0n;
+    for (const pollable of pollables) {
+      const left = _remaining(pollable);
+      if (left === undefined) continue;
+      if (soonest === undefined || left < soonestLeft) {
+        soonest = pollable;
+        soonestLeft = left;
+      }
+    }
+    if (soonest === undefined) throw new Error(NEVER_READY);
+    _sleep(soonest, soonestLeft);
   }
 }
+
+/** Why waiting on host conditions alone fails. */
+const NEVER_READY =
+  "Cannot wait on a wasi:io pollable that can never become ready: it waits for host state (such as bytes in a host pipe) that only the waiting component itself could change (write to the other end before waiting, or poll a clock deadline with it)";

@@ -1,14 +1,19 @@
 /**
  * `wasi:io/error` and `wasi:io/streams` for the native WASI host, over
- * synchronous byte sources and sinks (stdio, host files).
+ * synchronous byte sources and sinks (stdio, host files, host pipes).
  *
- * Every operation completes inside the call: `read` and `blocking-read` are
- * the same (both block until at least one byte or the end), writes are
- * written through, so `flush` has nothing to do. Lengths the guest passes
- * are capped ({@linkcode WasiLimits}): a read returns at most
- * `maxReadBytes`; `check-write` reports `writeBudget` and a larger `write`
- * traps; `blocking-write-and-flush` takes at most 4096 bytes, as the spec
- * and wasmtime require.
+ * Every operation completes inside the call, and writes are written
+ * through, so `flush` has nothing to do. A plain source (stdio, a file)
+ * blocks in `read` until at least one byte or the end, so `read` and
+ * `blocking-read` are the same and its pollable is always ready. A source
+ * with `ready` (a host pipe, see `byte_pipe.ts`) can be empty without
+ * having ended: `read` then returns no bytes, its pollable follows
+ * `ready`, and the blocking operations wait on that pollable. A sink with
+ * `capacity` can fill up or lose its reader the same way. Lengths the guest
+ * passes are capped ({@linkcode WasiLimits}): a read returns at most
+ * `maxReadBytes`; `check-write` reports at most `writeBudget` (and at most
+ * a sink's capacity) and a larger `write` traps; `blocking-write-and-flush`
+ * takes at most 4096 bytes, as the spec and wasmtime require.
  *
  * A failing source or sink (an OS error) fails the operation with
  * `last-operation-failed` carrying an {@linkcode IoError}, after which the
@@ -18,25 +23,41 @@
  */
 import { type ErrorCode, isOsError, toErrorCode } from "./error_code.ts";
 import { BLOCKING_WRITE_MAX, clampLength, type WasiLimits } from "./limits.ts";
-import { Pollable } from "./poll.ts";
+import { Pollable, pollableWhen } from "./poll.ts";
 
 /** Where an input stream's bytes come from. */
 export interface ByteSource {
   /**
    * Reads up to `max` bytes (`max` ≥ 1), blocking until at least one byte
-   * is available or the source ends.
+   * is available or the source ends. A source with `ready` is only read
+   * while it is ready.
    *
    * @returns The bytes read, or `null` at the end.
    */
   read(max: number): Uint8Array | null;
+  /**
+   * For a source that can be empty without having ended (a pipe): whether
+   * `read` would return now, with bytes or the end. Without it the source
+   * is always ready, and `read` blocks.
+   */
+  ready?(): boolean;
   /** Releases the source when the stream is closed or dropped. */
   close?(): void;
 }
 
 /** Where an output stream's bytes go. */
 export interface ByteSink {
-  /** Writes all of `bytes`, or throws. */
+  /**
+   * Writes all of `bytes`, or throws. A sink with `capacity` is given at
+   * most what `capacity` reported.
+   */
   write(bytes: Uint8Array): void;
+  /**
+   * For a sink that can fill up or lose its reader (a pipe): how many bytes
+   * `write` takes now (0 while full), or `null` once nothing will read
+   * them, which closes the stream. Without it the sink takes any amount.
+   */
+  capacity?(): number | null;
   /** Releases the sink when the stream is closed or dropped. */
   close?(): void;
 }
@@ -111,14 +132,15 @@ export class InputStream {
    * Reads up to `len` bytes (at most `maxReadBytes`).
    *
    * @param len The most bytes wanted.
-   * @returns At least one byte, unless `len` is 0.
+   * @returns At least one byte, unless `len` is 0 or a source with `ready`
+   * has none yet.
    * @throws {{ tag: "closed" }} At the end, or once the stream failed.
    */
   read(len: bigint): Uint8Array {
     const source = this.#source;
     if (source === undefined) throw _closed();
     const max = clampLength(len, this.#maxRead);
-    if (max === 0) return new Uint8Array(0);
+    if (max === 0 || source.ready?.() === false) return new Uint8Array(0);
     let chunk: Uint8Array | null;
     try {
       chunk = source.read(max);
@@ -135,12 +157,15 @@ export class InputStream {
   }
 
   /**
-   * The same as {@linkcode InputStream.read}: reads always block.
+   * Waits until the stream is ready ({@linkcode InputStream.subscribe}),
+   * then reads.
    *
    * @param len The most bytes wanted.
    * @returns The bytes read.
+   * @throws {Error} When the source can never become ready (see `poll.ts`).
    */
   blockingRead(len: bigint): Uint8Array {
+    this.subscribe().block();
     return this.read(len);
   }
 
@@ -155,18 +180,27 @@ export class InputStream {
   }
 
   /**
-   * The same as {@linkcode InputStream.skip}.
+   * Waits until the stream is ready, then skips.
    *
    * @param len The most bytes to skip.
    * @returns How many were skipped.
    */
   blockingSkip(len: bigint): bigint {
+    this.subscribe().block();
     return this.skip(len);
   }
 
-  /** @returns A pollable that is always ready: reads block instead. */
+  /**
+   * @returns A pollable that is ready while the source has bytes or has
+   * ended, or the stream is closed; always ready for a plain source, whose
+   * reads block instead.
+   */
   subscribe(): Pollable {
-    return new Pollable();
+    const ready = this.#source?.ready;
+    if (ready === undefined) return new Pollable();
+    return pollableWhen(() =>
+      this.#source === undefined || ready.call(this.#source)
+    );
   }
 
   /** Drops the stream. */
@@ -201,13 +235,14 @@ export class OutputStream {
   }
 
   /**
-   * @returns How many bytes the next `write` may take: always the budget,
-   * since writes complete synchronously.
-   * @throws {{ tag: "closed" }} Once the stream failed or was closed.
+   * @returns How many bytes the next `write` may take: the budget, since
+   * writes complete synchronously, or less while a sink with `capacity`
+   * has less room (0 when full).
+   * @throws {{ tag: "closed" }} Once the stream failed or was closed, or
+   * the sink lost its reader.
    */
   checkWrite(): bigint {
-    this.#open();
-    return BigInt(this.#budget);
+    return BigInt(this.#permit(this.#budget));
   }
 
   /**
@@ -221,12 +256,15 @@ export class OutputStream {
   }
 
   /**
-   * Writes at most 4096 bytes and flushes them.
+   * Writes at most 4096 bytes and flushes them, first waiting until a sink
+   * with `capacity` has room for all of them.
    *
    * @param contents The bytes.
    * @throws {RangeError} For more than 4096 bytes (a trap, as in wasmtime).
+   * @throws {Error} When the sink can never have the room (see `poll.ts`).
    */
   blockingWriteAndFlush(contents: Uint8Array): void {
+    this.#await(Math.min(contents.length, BLOCKING_WRITE_MAX));
     this.#write(contents, BLOCKING_WRITE_MAX, "blocking-write-and-flush");
   }
 
@@ -254,49 +292,60 @@ export class OutputStream {
   }
 
   /**
-   * Writes at most 4096 zero bytes and flushes them.
+   * Writes at most 4096 zero bytes and flushes them, waiting for room as
+   * {@linkcode OutputStream.blockingWriteAndFlush} does.
    *
    * @param len At most 4096.
    */
   blockingWriteZeroesAndFlush(len: bigint): void {
     const name = "blocking-write-zeroes-and-flush";
-    this.#write(
-      new Uint8Array(this.#length(len, BLOCKING_WRITE_MAX, name)),
-      BLOCKING_WRITE_MAX,
-      name,
-    );
+    const length = this.#length(len, BLOCKING_WRITE_MAX, name);
+    this.#await(length);
+    this.#write(new Uint8Array(length), BLOCKING_WRITE_MAX, name);
   }
 
   /**
    * Moves up to `len` bytes from an input stream to this one.
    *
    * @param src The input stream.
-   * @param len The most bytes to move (capped by the budget and `maxReadBytes`).
+   * @param len The most bytes to move (capped by what `check-write` would
+   * report and by `maxReadBytes`).
    * @returns How many were moved.
    * @throws {{ tag: "closed" }} When either stream is closed.
    */
   splice(src: InputStream, len: bigint): bigint {
-    this.#open();
-    const max = Math.min(clampLength(len, this.#budget), this.#maxRead);
+    const max = Math.min(
+      clampLength(len, this.#permit(this.#budget)),
+      this.#maxRead,
+    );
     const chunk = src.read(BigInt(max));
     this.#write(chunk, this.#budget, "splice");
     return BigInt(chunk.length);
   }
 
   /**
-   * The same as {@linkcode OutputStream.splice}: reads block anyway.
+   * Waits until `src` is ready to read and this stream to write, then
+   * splices.
    *
    * @param src The input stream.
    * @param len The most bytes to move.
    * @returns How many were moved.
    */
   blockingSplice(src: InputStream, len: bigint): bigint {
+    src.subscribe().block();
+    this.subscribe().block();
     return this.splice(src, len);
   }
 
-  /** @returns A pollable that is always ready: writes complete synchronously. */
+  /**
+   * @returns A pollable that is ready while `check-write` would report room
+   * or an error; always ready for a sink without `capacity`, since writes
+   * complete synchronously.
+   */
   subscribe(): Pollable {
-    return new Pollable();
+    return this.#sink?.capacity === undefined
+      ? new Pollable()
+      : pollableWhen(() => this.#room() !== 0);
   }
 
   /** Drops the stream. */
@@ -305,8 +354,33 @@ export class OutputStream {
   }
 
   #open(): ByteSink {
-    if (this.#sink === undefined) throw _closed();
-    return this.#sink;
+    if (this.#room() === null) {
+      this.#close();
+      throw _closed();
+    }
+    return this.#sink as ByteSink;
+  }
+
+  /** The sink's room: `Infinity` without `capacity`, `null` when closed. */
+  #room(): number | null {
+    const sink = this.#sink;
+    if (sink === undefined) return null;
+    return sink.capacity === undefined ? Infinity : sink.capacity();
+  }
+
+  /** What the next write of at most `max` bytes may take. */
+  #permit(max: number): number {
+    this.#open();
+    return Math.min(max, this.#room() ?? 0);
+  }
+
+  /** Waits until the sink has room for `length` bytes, or is closed. */
+  #await(length: number): void {
+    if (this.#sink?.capacity === undefined) return;
+    pollableWhen(() => {
+      const room = this.#room();
+      return room === null || room >= length;
+    }).block();
   }
 
   #length(len: bigint, max: number, operation: string): number {
@@ -316,8 +390,9 @@ export class OutputStream {
 
   #write(contents: Uint8Array, max: number, operation: string): void {
     const sink = this.#open();
-    if (contents.length > max) {
-      throw _overBudget(operation, BigInt(contents.length), max);
+    const allowed = this.#permit(max);
+    if (contents.length > allowed) {
+      throw _overBudget(operation, BigInt(contents.length), allowed);
     }
     if (contents.length === 0) return;
     try {
