@@ -16,6 +16,7 @@ import {
 } from "./src/errors.ts";
 import { ManifestError } from "./src/manifest/manifest_error.ts";
 import { HostBundleError } from "./src/bundles/host_bundle_error.ts";
+import { AuditLogError } from "./src/audit/audit_log_error.ts";
 import type { LoadedHostBundle } from "./src/bundles/typescript_bundle.ts";
 import { FlagError, type FlagSpec, parseFlags } from "./src/cli_flags.ts";
 import {
@@ -40,6 +41,8 @@ Commands:
   run <component.wasm> [args...]   Run a command component, or call one export with --invoke
   inspect <component.wasm>         List imports and exports with signatures, and what serves each import
   bundle check <dir>               Validate a host bundle (host.toml and its files) without running it
+  audit verify <file>              Check an audit log's hash chain and say where it breaks
+  audit summary <file>             Count an audit log's records per component, call and decision
   help [command]                   Show help
 
 Options:
@@ -120,6 +123,26 @@ Options:
 Exit codes: 0 when the bundle is valid; 1 when it is not; 2 for a bad command line.
 See docs/host-bundles.md for the host.toml format.`;
 
+const AUDIT_HELP = `Usage: warden audit verify <file>
+       warden audit summary <file>
+
+verify   Checks every record of an audit log: its hash, its seq following the
+         one before, and its prev linking to the record before. Prints the
+         record count and the last hash, or one error line naming the first
+         break: an edited, deleted, reordered or spliced-in record, a line
+         that is not a record, or a last line cut off mid-write.
+summary  Prints the records per component, per call and per decision, as
+         tables; only records before a break are counted.
+
+A chain cannot show records deleted from the end of a log: compare the last
+hash with one kept elsewhere.
+
+Options:
+  -h, --help   Show this help
+
+Exit codes: 0 when the log is intact; 1 when it breaks or cannot be read;
+2 for a bad command line. See docs/audit.md for the record format.`;
+
 const RUN_FLAGS = {
   invoke: { type: "string" },
   env: { type: "string", multiple: true },
@@ -164,6 +187,8 @@ async function _dispatch(args: readonly string[]): Promise<number> {
           ? BUNDLE_HELP
           : rest[0] === "inspect"
           ? INSPECT_HELP
+          : rest[0] === "audit"
+          ? AUDIT_HELP
           : MAIN_HELP,
       );
       return 0;
@@ -177,6 +202,8 @@ async function _dispatch(args: readonly string[]): Promise<number> {
       return await _bundle(rest);
     case "inspect":
       return await _inspect(rest);
+    case "audit":
+      return await _audit(rest);
     default:
       throw new _UsageError(`Unknown command "${command}" (see warden --help)`);
   }
@@ -322,6 +349,54 @@ const BUNDLE_FLAGS = {
   help: { type: "boolean", short: "h" },
 } as const satisfies Record<string, FlagSpec>;
 
+const AUDIT_FLAGS = {
+  help: { type: "boolean", short: "h" },
+} as const satisfies Record<string, FlagSpec>;
+
+async function _audit(args: readonly string[]): Promise<number> {
+  const { values, positionals } = _parse(args, AUDIT_FLAGS, "audit");
+  if (values.help) {
+    console.log(AUDIT_HELP);
+    return 0;
+  }
+  const [subcommand, path, ...extra] = positionals;
+  if (subcommand !== "verify" && subcommand !== "summary") {
+    throw new _UsageError(
+      subcommand === undefined
+        ? "Missing the audit command: warden audit verify|summary <file> (see warden audit --help)"
+        : `Unknown audit command "${subcommand}" (see warden audit --help)`,
+    );
+  }
+  if (path === undefined || extra.length > 0) {
+    throw new _UsageError(
+      path === undefined
+        ? `Missing the audit log for warden audit ${subcommand} (see warden audit --help)`
+        : `Unexpected arguments after the audit log: ${extra.join(" ")}`,
+    );
+  }
+  // Loaded on demand, so other commands do not pay for node:crypto.
+  const { formatAuditVerification, verifyAuditLog } = await import(
+    "./src/audit/audit_verify.ts"
+  );
+  let verification;
+  if (subcommand === "verify") {
+    verification = await verifyAuditLog(path);
+    if (verification.valid) {
+      console.log(formatAuditVerification(path, verification));
+    }
+  } else {
+    const { formatAuditSummary, summarizeAuditLog } = await import(
+      "./src/audit/audit_summary.ts"
+    );
+    const summary = await summarizeAuditLog(path);
+    console.log(formatAuditSummary(path, summary));
+    verification = summary.verification;
+  }
+  if (verification.valid) return 0;
+  console.error(`error: ${formatAuditVerification(path, verification)}`);
+  return EXIT_FAILURE;
+}
+
 function _parse<T extends Record<string, FlagSpec>>(
   args: readonly string[],
   specs: T,
@@ -370,7 +445,8 @@ function _report(error: unknown): number {
   }
   if (
     error instanceof ComponentLoadError || error instanceof InvokeError ||
-    error instanceof ManifestError || error instanceof HostBundleError
+    error instanceof ManifestError || error instanceof HostBundleError ||
+    error instanceof AuditLogError
   ) {
     console.error(`error: ${error.message}`);
     return EXIT_FAILURE;

@@ -171,3 +171,48 @@ export type {
   OutputStream,
 } from "./src/providers/wasi/native/streams.ts";
 export type { HostBundleErrorOptions } from "./src/bundles/host_bundle_error.ts";
+export {
+  DEFAULT_AUDIT_BUFFER_SIZE,
+  DEFAULT_AUDIT_FIELD_LENGTH,
+  MAX_AUDIT_BUFFER_SIZE,
+  MAX_AUDIT_FIELD_LENGTH,
+  openAuditLog,
+} from "./src/audit/audit_log.ts";
+export type { AuditLog, AuditLogOptions } from "./src/audit/audit_log.ts";
+export type {
+  ArgumentDigest,
+  AuditDecision,
+  AuditEvent,
+  AuditLevel,
+  AuditSink,
+} from "./src/audit/audit_event.ts";
+export { AuditLogError } from "./src/audit/audit_log_error.ts";
+export {
+  auditLine,
+  canonicalAuditRecord,
+  GENESIS_HASH,
+  MAX_AUDIT_LINE_BYTES,
+} from "./src/audit/audit_record.ts";
+export type {
+  AuditRecord,
+  UnhashedAuditRecord,
+} from "./src/audit/audit_record.ts";
+export {
+  formatAuditVerification,
+  verifyAuditLog,
+  verifyAuditText,
+} from "./src/audit/audit_verify.ts";
+export type {
+  AuditBreak,
+  AuditBreakKind,
+  AuditVerification,
+} from "./src/audit/audit_verify.ts";
+export {
+  formatAuditSummary,
+  summarizeAuditLog,
+  summarizeAuditText,
+} from "./src/audit/audit_summary.ts";
+export type {
+  AuditSummary,
+  DecisionCounts,
+} from "./src/audit/audit_summary.ts";

@@ -1,0 +1,79 @@
+/**
+ * The contract between the capability gate and the audit log: what the gate
+ * reports about each decided call, and the sink it reports it to.
+ *
+ * The gate builds one {@linkcode AuditEvent} per decided host call and hands
+ * it to {@linkcode AuditSink.record}. The sink adds the time, the sequence
+ * number and the hash chain when it writes the record (see `docs/audit.md`).
+ *
+ * @example
+ * ```ts ignore
+ * import type { AuditEvent, AuditSink } from "./audit_event.ts";
+ *
+ * function report(sink: AuditSink, event: AuditEvent): void {
+ *   if (sink.level === "all" || (sink.level === "denials" && event.decision === "deny")) {
+ *     sink.record(event);
+ *   }
+ * }
+ * ```
+ *
+ * @module
+ */
+
+/** What the gate decided for one call. */
+export type AuditDecision = "allow" | "deny";
+
+/**
+ * Which decisions a sink writes: every call, only denials, or nothing (no
+ * file is created).
+ */
+export type AuditLevel = "all" | "denials" | "off";
+
+/** A digest of one argument: never its value. */
+export interface ArgumentDigest {
+  /** The argument's WIT type, e.g. `"string"`, `"list<u8>"`, `"u32"`. */
+  readonly type: string;
+  /**
+   * Bytes for strings and byte lists, element count for other lists;
+   * absent for fixed-size values.
+   */
+  readonly size?: number;
+}
+
+/** One decided host call, as the gate reports it. */
+export interface AuditEvent {
+  /** The calling component's name. */
+  readonly component: string;
+  /**
+   * The full call name `pkg:ns/iface@ver#function`; resource members as
+   * `#res.method`.
+   */
+  readonly call: string;
+  /** Whether the call was allowed or denied. */
+  readonly decision: AuditDecision;
+  /**
+   * What decided, e.g. `"grant keyvalue:store/store"` or `"rate 100/s"`.
+   */
+  readonly rule: string;
+  /** Nanoseconds spent deciding and running the call; 0 when denied. */
+  readonly durationNs: number;
+  /** One digest per argument, in order. */
+  readonly args: readonly ArgumentDigest[];
+}
+
+/** Where the gate reports decided calls. */
+export interface AuditSink {
+  /**
+   * Which decisions this sink writes. A caller may skip `record()` for
+   * calls the level does not keep; at level `all` it must call it for every
+   * decided call, since that is where a file sink notices SIGINT and SIGTERM
+   * while a guest loops.
+   */
+  readonly level: AuditLevel;
+  /** Called on the hot path: must be cheap and synchronous (buffer only). */
+  record(event: AuditEvent): void;
+  /** Writes everything buffered, synchronously. */
+  flush(): void;
+  /** Flushes and closes. */
+  close(): void;
+}

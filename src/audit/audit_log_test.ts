@@ -1,0 +1,316 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { AuditEvent } from "./audit_event.ts";
+import {
+  DEFAULT_AUDIT_FIELD_LENGTH,
+  MAX_AUDIT_BUFFER_SIZE,
+  openAuditLog,
+} from "./audit_log.ts";
+import { AuditLogError } from "./audit_log_error.ts";
+import { canonicalAuditRecord, GENESIS_HASH } from "./audit_record.ts";
+import { loadRecordHasher } from "./record_hash.ts";
+import { verifyAuditLog } from "./audit_verify.ts";
+
+const EVENT: AuditEvent = {
+  component: "app",
+  call: "keyvalue:store/store@0.1.0#get",
+  decision: "allow",
+  rule: "grant keyvalue:store/store",
+  durationNs: 1500,
+  args: [{ type: "string", size: 5 }],
+};
+const DENIED: AuditEvent = {
+  ...EVENT,
+  call: "keyvalue:store/store@0.1.0#delete",
+  decision: "deny",
+  rule: "functions get, set",
+  durationNs: 0,
+};
+
+const TMP = await Deno.makeTempDir({ prefix: "warden-audit-" });
+globalThis.addEventListener("unload", () => {
+  Deno.removeSync(TMP, { recursive: true });
+});
+
+async function _tempLog(): Promise<string> {
+  return join(await Deno.makeTempDir({ dir: TMP }), "a.log");
+}
+
+async function _lines(path: string): Promise<Record<string, unknown>[]> {
+  const text = await Deno.readTextFile(path);
+  return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+}
+
+Deno.test("openAuditLog() writes a hash chain from the genesis hash", async () => {
+  const path = await _tempLog();
+  let clock = Date.UTC(2025, 0, 2, 3, 4, 5, 6);
+  const log = await openAuditLog(path, { now: () => clock++ });
+  log.record(EVENT);
+  log.record(DENIED);
+  log.record({ ...EVENT, durationNs: 2.6 });
+  log.close();
+  const sha256 = await loadRecordHasher();
+  const records = await _lines(path);
+  assert.equal(records.length, 3);
+  let prev = GENESIS_HASH;
+  records.forEach((record, i) => {
+    assert.equal(record.seq, i + 1);
+    assert.equal(record.prev, prev);
+    const { hash, ...rest } = record;
+    assert.equal(
+      hash,
+      sha256(
+        canonicalAuditRecord(
+          rest as Parameters<typeof canonicalAuditRecord>[0],
+        ),
+      ),
+    );
+    prev = hash as string;
+  });
+  assert.deepEqual(records[0], {
+    time: "2025-01-02T03:04:05.006Z",
+    seq: 1,
+    component: "app",
+    call: "keyvalue:store/store@0.1.0#get",
+    decision: "allow",
+    rule: "grant keyvalue:store/store",
+    durationNs: 1500,
+    args: [{ type: "string", size: 5 }],
+    prev: GENESIS_HASH,
+    hash: records[0]?.hash,
+  });
+  assert.equal(records[1]?.decision, "deny");
+  assert.equal(records[1]?.time, "2025-01-02T03:04:05.007Z");
+  assert.equal(records[2]?.durationNs, 3, "durations are whole nanoseconds");
+  assert.equal(log.lastSeq, 3);
+  assert.equal(log.lastHash, prev);
+});
+
+Deno.test("openAuditLog() buffers records until the buffer is full", async () => {
+  const path = await _tempLog();
+  const log = await openAuditLog(path, { bufferSize: 4 });
+  for (let i = 0; i < 3; i++) log.record(EVENT);
+  assert.equal(await Deno.readTextFile(path), "", "nothing written yet");
+  log.record(EVENT);
+  assert.equal((await _lines(path)).length, 4, "a full buffer is written");
+  log.record(EVENT);
+  assert.equal((await _lines(path)).length, 4);
+  log.flush();
+  assert.equal((await _lines(path)).length, 5, "flush() writes the rest");
+  log.flush();
+  assert.equal((await _lines(path)).length, 5, "an empty flush writes nothing");
+  log.close();
+});
+
+Deno.test("openAuditLog() at level denials writes only denials", async () => {
+  const path = await _tempLog();
+  const log = await openAuditLog(path, { level: "denials" });
+  assert.equal(log.level, "denials");
+  log.record(EVENT);
+  log.record(DENIED);
+  log.record(EVENT);
+  log.close();
+  const records = await _lines(path);
+  assert.deepEqual(records.map((r) => [r.seq, r.decision]), [[1, "deny"]]);
+});
+
+Deno.test("openAuditLog() at level denials writes each denial at once", async () => {
+  const path = await _tempLog();
+  const log = await openAuditLog(path, { level: "denials", bufferSize: 100 });
+  log.record(DENIED);
+  assert.equal((await _lines(path)).length, 1);
+  log.record(DENIED);
+  assert.equal((await _lines(path)).length, 2);
+  log.close();
+});
+
+Deno.test("openAuditLog() at level off creates no file", async () => {
+  const path = await _tempLog();
+  const log = await openAuditLog(path, { level: "off" });
+  assert.equal(log.level, "off");
+  log.record(EVENT);
+  log.record(DENIED);
+  log.flush();
+  log.close();
+  await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+  assert.equal(log.lastSeq, 0);
+});
+
+Deno.test("openAuditLog() continues the chain of an existing log", async () => {
+  const path = await _tempLog();
+  const first = await openAuditLog(path);
+  first.record(EVENT);
+  first.record(DENIED);
+  first.close();
+  const second = await openAuditLog(path);
+  assert.equal(second.lastSeq, 2);
+  assert.equal(second.lastHash, first.lastHash);
+  second.record(EVENT);
+  second.close();
+  const records = await _lines(path);
+  assert.deepEqual(records.map((r) => r.seq), [1, 2, 3]);
+  assert.equal(records[2]?.prev, records[1]?.hash);
+  const result = await verifyAuditLog(path);
+  assert.deepEqual(result, {
+    valid: true,
+    records: 3,
+    lastHash: second.lastHash,
+  });
+});
+
+Deno.test("openAuditLog() refuses to append to a log whose last line is cut off", async () => {
+  const path = await _tempLog();
+  const log = await openAuditLog(path);
+  log.record(EVENT);
+  log.record(EVENT);
+  log.close();
+  const text = await Deno.readTextFile(path);
+  await Deno.writeTextFile(path, text.slice(0, -40));
+  await assert.rejects(openAuditLog(path), (error: Error) => {
+    assert.ok(error instanceof AuditLogError);
+    assert.equal(error.path, path);
+    assert.equal(
+      error.message,
+      `Cannot append to audit log "${path}": its last line is cut off, so its chain cannot be continued (check it with "warden audit verify ${path}" and write to a new file)`,
+    );
+    return true;
+  });
+  assert.equal(await Deno.readTextFile(path), text.slice(0, -40), "untouched");
+});
+
+Deno.test("openAuditLog() refuses to append after a last line that is not a record", async () => {
+  const path = await _tempLog();
+  await Deno.writeTextFile(path, "hello\n");
+  await assert.rejects(
+    openAuditLog(path),
+    AuditLogError,
+    "its last line is not an audit record (it is not JSON)",
+  );
+});
+
+Deno.test("openAuditLog() refuses to append after an edited last record", async () => {
+  const path = await _tempLog();
+  const log = await openAuditLog(path);
+  log.record(EVENT);
+  log.close();
+  const text = await Deno.readTextFile(path);
+  await Deno.writeTextFile(path, text.replace('"allow"', '"deny"'));
+  await assert.rejects(
+    openAuditLog(path),
+    AuditLogError,
+    "its last record was edited (its hash does not match it)",
+  );
+});
+
+Deno.test("openAuditLog() caps long string fields", async () => {
+  const path = await _tempLog();
+  const log = await openAuditLog(path, { maxFieldLength: 16 });
+  log.record({
+    ...EVENT,
+    component: "c".repeat(100),
+    call: `${"x".repeat(14)}😀😀`,
+    args: [{ type: "t".repeat(40), size: -3 }, {
+      type: "u8",
+      size: Number.NaN,
+    }],
+  });
+  log.close();
+  const [record] = await _lines(path);
+  assert.equal(record?.component, `${"c".repeat(15)}…`);
+  assert.equal(record?.call, `${"x".repeat(14)}…`, "no half surrogate pair");
+  assert.deepEqual(record?.args, [
+    { type: `${"t".repeat(15)}…`, size: 0 },
+    { type: "u8", size: 0 },
+  ]);
+  assert.ok((await verifyAuditLog(path)).valid);
+  assert.equal(DEFAULT_AUDIT_FIELD_LENGTH, 1024);
+});
+
+Deno.test("openAuditLog() rejects bad options", async () => {
+  const path = await _tempLog();
+  for (const bufferSize of [0, 1.5, MAX_AUDIT_BUFFER_SIZE + 1]) {
+    await assert.rejects(
+      openAuditLog(path, { bufferSize }),
+      RangeError,
+      `Invalid audit log bufferSize ${bufferSize} (use a whole number from 1 to ${MAX_AUDIT_BUFFER_SIZE})`,
+    );
+  }
+  await assert.rejects(
+    openAuditLog(path, { maxFieldLength: 3 }),
+    RangeError,
+    "Invalid audit log maxFieldLength 3",
+  );
+  await assert.rejects(
+    // @ts-expect-error: a level from untyped input
+    openAuditLog(path, { level: "some" }),
+    TypeError,
+    'Invalid audit level "some" (use "all", "denials" or "off")',
+  );
+  await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+});
+
+Deno.test("AuditLog.record() after close() throws", async () => {
+  const path = await _tempLog();
+  const log = await openAuditLog(path);
+  log.close();
+  log.close();
+  assert.throws(
+    () => log.record(EVENT),
+    AuditLogError,
+    `Audit log "${path}" is closed (open it again to record more)`,
+  );
+});
+
+Deno.test("openAuditLog() with a using declaration closes the log", async () => {
+  const path = await _tempLog();
+  {
+    using log = await openAuditLog(path);
+    log.record(EVENT);
+  }
+  assert.equal((await _lines(path)).length, 1);
+});
+
+Deno.test({
+  name: "openAuditLog() without write access throws AuditLogError",
+  permissions: { read: true, write: false },
+  async fn() {
+    await assert.rejects(
+      openAuditLog("/tmp/warden-audit-denied.log"),
+      (error: Error) => {
+        assert.ok(error instanceof AuditLogError);
+        assert.ok(error.cause instanceof Deno.errors.NotCapable);
+        assert.match(
+          error.message,
+          /^Cannot open audit log ".*": Requires write access/,
+        );
+        return true;
+      },
+    );
+  },
+});
+
+Deno.test("openAuditLog() works with read and write access to its folder only", async () => {
+  const path = await _tempLog();
+  const dir = path.slice(0, -"/a.log".length);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `--allow-read=${dir}`,
+      `--allow-write=${dir}`,
+      `const { openAuditLog } = await import(${
+        JSON.stringify(new URL("./audit_log.ts", import.meta.url).href)
+      });
+      const log = await openAuditLog(${
+        JSON.stringify(path)
+      }, { onSignal: Deno.exit });
+      log.record(${JSON.stringify(EVENT)});
+      log.close();`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const { code, stderr } = await child.output();
+  assert.equal(new TextDecoder().decode(stderr), "");
+  assert.equal(code, 0);
+  assert.equal((await _lines(path)).length, 1);
+});
