@@ -171,6 +171,35 @@ export type {
   OutputStream,
 } from "./src/providers/wasi/native/streams.ts";
 export type { HostBundleErrorOptions } from "./src/bundles/host_bundle_error.ts";
+export { gateDecisions, gateImports } from "./src/gate/gate.ts";
+export type { GateDecision, GateOptions } from "./src/gate/gate.ts";
+export {
+  formatGrant,
+  grantNames,
+  makeGrant,
+  parseGrant,
+} from "./src/gate/grant.ts";
+export type { Grant } from "./src/gate/grant.ts";
+export type {
+  ArgumentRule,
+  ArgumentRuleKind,
+  GrantRules,
+  QuotaRule,
+  RateRule,
+} from "./src/gate/grant_rules.ts";
+export { grantsFromToml } from "./src/gate/grant_toml.ts";
+export type { GrantsFromTomlOptions } from "./src/gate/grant_toml.ts";
+export { CapabilityDeniedError } from "./src/gate/denial.ts";
+export type { CapabilityDeniedErrorOptions } from "./src/gate/denial.ts";
+export {
+  missingGrants,
+  UngrantedImportError,
+} from "./src/gate/missing_grants.ts";
+export type { MissingGrant } from "./src/gate/missing_grants.ts";
+export { DEFAULT_INPUT_LIMITS } from "./src/gate/input_limits.ts";
+export type { InputLimits } from "./src/gate/input_limits.ts";
+export { implicitWasiGrants } from "./src/gate/wasi_implicit_grants.ts";
+export type { ImplicitWasiGrantsOptions } from "./src/gate/wasi_implicit_grants.ts";
 export {
   DEFAULT_AUDIT_BUFFER_SIZE,
   DEFAULT_AUDIT_FIELD_LENGTH,

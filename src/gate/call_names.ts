@@ -41,8 +41,7 @@ export interface WitMember {
   readonly property: string;
 }
 
-const _RESOURCE_FUNCTION =
-  /^\[(constructor|method|static)\]([^.]+)(?:\.(.+))?$/;
+const _KINDS = ["constructor", "method", "static"] as const;
 
 /**
  * Names a WIT function of an interface the way the gate does.
@@ -62,19 +61,18 @@ const _RESOURCE_FUNCTION =
  * ```
  */
 export function witMember(fn: WitFunction): WitMember {
-  const m = _RESOURCE_FUNCTION.exec(fn.name);
-  if (m === null) {
-    if (fn.name.startsWith("[")) {
-      throw new TypeError(`Unknown kind of function "${fn.name}"`);
-    }
-    return {
-      kind: "function",
-      name: fn.name,
-      property: jcoPropertyName(fn.name),
-    };
+  const name = fn.name;
+  if (!name.startsWith("[")) {
+    return { kind: "function", name, property: jcoPropertyName(name) };
   }
-  const kind = m[1] as "constructor" | "method" | "static";
-  const resource = m[2]!;
+  const close = name.indexOf("]");
+  const kind = _KINDS.find((k) => k === name.slice(1, close));
+  if (kind === undefined) {
+    throw new TypeError(`Unknown kind of function "${name}"`);
+  }
+  const rest = name.slice(close + 1);
+  const dot = rest.indexOf(".");
+  const resource = dot === -1 ? rest : rest.slice(0, dot);
   if (kind === "constructor") {
     return {
       kind,
@@ -83,10 +81,10 @@ export function witMember(fn: WitFunction): WitMember {
       property: "constructor",
     };
   }
-  const member = m[3];
-  if (member === undefined) {
-    throw new TypeError(`Resource function "${fn.name}" has no member name`);
+  if (dot === -1 || dot === rest.length - 1) {
+    throw new TypeError(`Resource function "${name}" has no member name`);
   }
+  const member = rest.slice(dot + 1);
   return {
     kind,
     resource,
