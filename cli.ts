@@ -6,7 +6,11 @@
  * @module
  */
 import { prepareComponent } from "./src/component/prepare.ts";
-import { runCommand } from "./src/component/run_command.ts";
+import {
+  componentGrants,
+  type InstanceOptions,
+  runCommand,
+} from "./src/component/run_command.ts";
 import { invokeExport } from "./src/component/invoke.ts";
 import {
   ComponentLoadError,
@@ -17,6 +21,15 @@ import {
 import { ManifestError } from "./src/manifest/manifest_error.ts";
 import { HostBundleError } from "./src/bundles/host_bundle_error.ts";
 import { AuditLogError } from "./src/audit/audit_log_error.ts";
+import type { AuditLevel } from "./src/audit/audit_event.ts";
+import type { AuditLog } from "./src/audit/audit_log.ts";
+import { type Grant, parseGrant } from "./src/gate/grant.ts";
+import {
+  missingGrants,
+  UngrantedImportError,
+} from "./src/gate/missing_grants.ts";
+import { promptForGrants, terminalPromptIo } from "./src/gate/grant_prompt.ts";
+import type { PreparedComponent } from "./src/component/prepare.ts";
 import type { LoadedHostBundle } from "./src/bundles/typescript_bundle.ts";
 import { FlagError, type FlagSpec, parseFlags } from "./src/cli_flags.ts";
 import {
@@ -60,7 +73,11 @@ stderr, and exits with its exit code. With --invoke, calls one export instead
 and prints the result in WAVE syntax.
 
 Nothing is granted by default: the component sees no environment variable, no
-directory, no network and not the host's working directory.
+directory, no network and not the host's working directory, and may call no
+host interface but the WASI those flags bound. Every host call passes the
+capability gate (docs/gate.md); an import without a grant stops the run before
+it starts. At a terminal Warden asks for each missing grant (y/n/A) unless
+--no-prompt.
 
 Options (they must come before the component; what follows it goes to the component):
   --invoke <call>            Call one export, e.g. 'add(1, 2)' or 'docs:adder/add@0.1.0#add(1, 2)'
@@ -76,6 +93,14 @@ Options (they must come before the component; what follows it goes to the compon
   --host-bundle <DIR>        Load a host bundle (a folder with host.toml, its WIT and a TypeScript
                              module) whose interfaces serve the component's imports of a
                              compatible version (repeatable)
+  --grant <GRANT>            Let the component call a host interface or some of its functions,
+                             with rules: 'IFACE[@VER][#FN,...] [prefix=P] [rate=N/s[:wait]]
+                             [quota.calls=N] [quota.bytes=SIZE] [read-only] ...' (repeatable;
+                             see docs/gate.md)
+  --no-prompt                Never ask for missing grants, even at a terminal
+  --audit <FILE>             Append one hash-chained JSON record per gate decision to FILE
+                             (see docs/audit.md; check it with warden audit verify)
+  --audit-level <LEVEL>      all (default), denials, or off
   --host-config <FILE>       Load the hosts a hosts.toml lists: bundles found on its search paths
                              and hosts given by wit and module, with their config; its
                              [providers] pick between hosts serving the same interface
@@ -152,6 +177,10 @@ const RUN_FLAGS = {
   "inherit-network": { type: "boolean" },
   "host-bundle": { type: "string", multiple: true },
   "host-config": { type: "string" },
+  grant: { type: "string", multiple: true },
+  "no-prompt": { type: "boolean" },
+  audit: { type: "string" },
+  "audit-level": { type: "string" },
   "cache-dir": { type: "string" },
   "no-cache": { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -230,26 +259,98 @@ async function _run(args: readonly string[]): Promise<number> {
     net: (values["allow-net"] ?? []).map(parseNetGrant),
     inheritNetwork: values["inherit-network"] ?? false,
   };
+  const explicit = (values.grant ?? []).map(parseGrant);
+  const auditLevel = _auditLevel(values["audit-level"], values.audit);
+  if (values.invoke !== undefined && guestArgs.length > 0) {
+    throw new _UsageError(
+      `Unexpected arguments after the component with --invoke: ${
+        guestArgs.join(" ")
+      }`,
+    );
+  }
   const cacheDir = values["no-cache"] ? null : values["cache-dir"];
   const hosts = await _loadHosts(values["host-bundle"], values["host-config"]);
   const component = await prepareComponent(
     path,
     cacheDir === undefined ? {} : { cacheDir },
   );
+  const grants = [
+    ...explicit,
+    ..._promptedGrants(component, { wasi, grants: explicit }, values),
+  ];
+  using audit = values.audit === undefined
+    ? undefined
+    : await _openAudit(values.audit, auditLevel);
+  const options = {
+    wasi,
+    ...hosts,
+    grants,
+    ...(audit === undefined ? {} : { audit }),
+  };
   if (values.invoke !== undefined) {
-    if (guestArgs.length > 0) {
-      throw new _UsageError(
-        `Unexpected arguments after the component with --invoke: ${
-          guestArgs.join(" ")
-        }`,
-      );
-    }
-    console.log(
-      await invokeExport(component, values.invoke, { wasi, ...hosts }),
-    );
+    console.log(await invokeExport(component, values.invoke, options));
     return 0;
   }
-  return await runCommand(component, { wasi, ...hosts });
+  return await runCommand(component, options);
+}
+
+/**
+ * Opens the `--audit` log (loaded on demand: a run without one does not pay
+ * for it). A SIGINT or SIGTERM flushes it and ends the process with 130 or
+ * 143.
+ */
+async function _openAudit(file: string, level: AuditLevel): Promise<AuditLog> {
+  const { openAuditLog } = await import("./src/audit/audit_log.ts");
+  return await openAuditLog(file, {
+    level,
+    onSignal: (code) => Deno.exit(code),
+  });
+}
+
+/** `--audit-level`, checked; it needs `--audit`. */
+function _auditLevel(
+  level: string | undefined,
+  file: string | undefined,
+): AuditLevel {
+  if (level === undefined) return "all";
+  if (file === undefined) {
+    throw new _UsageError("--audit-level needs --audit FILE");
+  }
+  if (level !== "all" && level !== "denials" && level !== "off") {
+    throw new _UsageError(
+      `Invalid --audit-level "${level}" (use all, denials or off)`,
+    );
+  }
+  return level;
+}
+
+/**
+ * The grants asked for at the terminal: none unless an import lacks one,
+ * stdin is a terminal and `--no-prompt` is not given.
+ *
+ * @throws {UngrantedImportError} When one is denied.
+ */
+function _promptedGrants(
+  component: PreparedComponent,
+  given: Pick<InstanceOptions, "wasi" | "grants">,
+  values: { "no-prompt"?: boolean },
+): Grant[] {
+  const missing = missingGrants(
+    component.signature.imports,
+    componentGrants(component, given),
+  );
+  if (
+    missing.length === 0 || values["no-prompt"] || !Deno.stdin.isTerminal()
+  ) return [];
+  const granted = promptForGrants(
+    component.file.name,
+    missing,
+    terminalPromptIo(),
+  );
+  if (granted === undefined) {
+    throw new UngrantedImportError(component.file.name, missing);
+  }
+  return granted;
 }
 
 /**
@@ -435,7 +536,10 @@ function _splitRunArgs(
 }
 
 function _report(error: unknown): number {
-  if (error instanceof _UsageError || error instanceof GrantSyntaxError) {
+  if (
+    error instanceof _UsageError || error instanceof GrantSyntaxError ||
+    error instanceof UngrantedImportError
+  ) {
     console.error(`error: ${error.message}`);
     return EXIT_USAGE;
   }

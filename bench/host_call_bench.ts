@@ -10,7 +10,12 @@
  *
  * @module
  */
-import { linkWasiImports, NO_WASI_GRANTS, prepareComponent } from "../mod.ts";
+import {
+  linkWasiImports,
+  NO_WASI_GRANTS,
+  parseGrant,
+  prepareComponent,
+} from "../mod.ts";
 import { fixture } from "../tests/_warden.ts";
 
 const CALLS = 1000;
@@ -48,6 +53,7 @@ async function _componentInstance(): Promise<_BenchExports> {
   const bench = await prepareComponent(fixture("bench"));
   const imports = await linkWasiImports(bench, {
     wasi: NO_WASI_GRANTS,
+    grants: [parseGrant("warden:bench/host")],
     imports: {
       "warden:bench/host": { noop: (x: number) => x, echo: (s: string) => s },
     },

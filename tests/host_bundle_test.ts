@@ -51,6 +51,8 @@ async function _greet(
     ...(options.hostConfig === undefined
       ? []
       : ["--host-config", options.hostConfig]),
+    "--grant",
+    "warden:fixtures/host",
     "--invoke",
     "greet()",
     fixture("greeter"),

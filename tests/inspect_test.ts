@@ -430,6 +430,8 @@ export default () => {
       "run",
       "--host-bundle",
       dir,
+      "--grant",
+      "warden:fixtures/host",
       "--invoke",
       "greet()",
       fixture("greeter"),

@@ -13,14 +13,17 @@ import { fixture, ROOT, warden, type WardenResult } from "./_warden.ts";
 
 const BUNDLE = join(ROOT, "bundles", "keyvalue");
 const KV_APP = fixture("kv-app");
+/** The grant kv-app needs: the whole store interface. */
+const GRANT = ["--grant", "keyvalue:store/store"];
 
 /** Runs kv-app with the keyvalue bundle and `WARDEN_DATA_DIR=dataDir`. */
 function _kv(
   dataDir: string,
   args: readonly string[],
   hosts: readonly string[] = ["--host-bundle", BUNDLE],
+  grant: readonly string[] = GRANT,
 ): Promise<WardenResult> {
-  return warden(["run", ...hosts, KV_APP, ...args], {
+  return warden(["run", ...hosts, ...grant, KV_APP, ...args], {
     env: { WARDEN_DATA_DIR: dataDir },
   });
 }
@@ -79,7 +82,19 @@ Deno.test("warden run --host-bundle bundles/keyvalue passes the store's errors t
       empty.stderr,
       "Key is empty (use a key of 1 or more characters)\n",
     );
-    const big = await _kv(data, ["set-size", "big", String(1024 * 1024 + 1)]);
+    // The gate's default string limit (1 MiB) refuses the value first, as
+    // the interface's own err; with a grant raising it, the store's cap does.
+    const bigArgs = ["set-size", "big", String(1024 * 1024 + 1)];
+    const gated = await _kv(data, bigArgs);
+    assert.equal(gated.code, 1);
+    assert.equal(
+      gated.stderr,
+      'Component "kv-app.wasm" may not call "keyvalue:store/store@0.1.0#set": denied by rule "limit.string=1MiB" of grant "keyvalue:store/store"\n',
+    );
+    const big = await _kv(data, bigArgs, undefined, [
+      "--grant",
+      "keyvalue:store/store limit.string=2MiB",
+    ]);
     assert.equal(big.code, 1);
     assert.equal(
       big.stderr,

@@ -3,8 +3,10 @@ import {
   invokeExport,
   linkWasiImports,
   NO_WASI_GRANTS,
+  parseGrant,
   prepareComponent,
   runCommand,
+  UngrantedImportError,
 } from "../mod.ts";
 import { fixture, SHARED_CACHE } from "./_warden.ts";
 
@@ -15,6 +17,7 @@ Deno.test("invokeExport() links a custom host interface given as imports", async
   const logged: string[] = [];
   const result = await invokeExport(greeter, "greet()", {
     wasi: NO_WASI_GRANTS,
+    grants: [parseGrant("warden:fixtures/host")],
     imports: {
       "warden:fixtures/host": {
         log: (msg: string) => logged.push(msg),
@@ -77,6 +80,7 @@ Deno.test("the bench fixture calls its host imports the number of times asked", 
   const exports = await bench.loaded.instantiate(
     await linkWasiImports(bench, {
       wasi: NO_WASI_GRANTS,
+      grants: [parseGrant("warden:bench/host")],
       imports: {
         "warden:bench/host": {
           noop: (x: number) => (noops++, x),
@@ -93,4 +97,31 @@ Deno.test("the bench fixture calls its host imports the number of times asked", 
   assert.equal(noops, 1000);
   api.runEcho(3);
   assert.equal(echoed.length, 3);
+});
+
+Deno.test("invokeExport() refuses an import without a grant before anything runs", async () => {
+  const greeter = await prepareComponent(fixture("greeter"), {
+    cacheDir: SHARED_CACHE,
+  });
+  let called = false;
+  await assert.rejects(
+    invokeExport(greeter, "greet()", {
+      wasi: NO_WASI_GRANTS,
+      imports: {
+        "warden:fixtures/host": {
+          log: () => (called = true),
+          getName: () => "Grace",
+        },
+      },
+    }),
+    (error) => {
+      assert.ok(error instanceof UngrantedImportError);
+      assert.equal(
+        error.message,
+        'Cannot link "greeter.wasm": import "warden:fixtures/host@0.1.0" is not granted (add --grant warden:fixtures/host)',
+      );
+      return true;
+    },
+  );
+  assert.equal(called, false);
 });

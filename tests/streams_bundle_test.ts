@@ -15,13 +15,15 @@ import { fixture, ROOT, warden, type WardenResult } from "./_warden.ts";
 
 const BUNDLE = join(ROOT, "bundles", "streams");
 const APP = fixture("streams-app");
+/** The grant streams-app needs: the whole streams interface. */
+const GRANT = ["--grant", "wetware:streams/streams"];
 
 /** Runs streams-app with the streams bundle and the given script. */
 function _app(
   script: readonly string[],
   hosts: readonly string[] = ["--host-bundle", BUNDLE],
 ): Promise<WardenResult> {
-  return warden(["run", ...hosts, APP, ...script]);
+  return warden(["run", ...hosts, ...GRANT, APP, ...script]);
 }
 
 /** The bundle's log lines, without their `[streams] ` prefix. */

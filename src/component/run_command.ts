@@ -13,6 +13,11 @@ import type { ImportObject } from "./instantiate.ts";
 import { bundleImports } from "../bundles/bundle_link.ts";
 import type { LoadedHostBundle } from "../bundles/typescript_bundle.ts";
 import { linkImports } from "./link.ts";
+import type { AuditSink } from "../audit/audit_event.ts";
+import { gateImports } from "../gate/gate.ts";
+import type { Grant } from "../gate/grant.ts";
+import type { InputLimits } from "../gate/input_limits.ts";
+import { implicitWasiGrants } from "../gate/wasi_implicit_grants.ts";
 import type { PreparedComponent } from "./prepare.ts";
 import { asTrap, isErrResult } from "./traps.ts";
 
@@ -34,6 +39,16 @@ export interface InstanceOptions {
    * by interface name (hosts.toml `[providers]`). @default {}
    */
   readonly providers?: Readonly<Record<string, string>>;
+  /**
+   * What the component may call besides the WASI the `wasi` grants bound
+   * (see `implicitWasiGrants`): nothing else is granted. An import no grant
+   * names stops the run before instantiation. @default []
+   */
+  readonly grants?: readonly Grant[];
+  /** Where the gate's decisions are recorded. @default none */
+  readonly audit?: AuditSink;
+  /** The input limits of every gated call. @default DEFAULT_INPUT_LIMITS */
+  readonly limits?: Partial<InputLimits>;
 }
 
 /**
@@ -76,15 +91,18 @@ export async function runCommand(
 }
 
 /**
- * Builds sandboxed WASI from the grants, adds the given imports, and checks
- * that every import of the component has a provider. Nothing runs yet.
+ * Builds sandboxed WASI from the grants, adds the given imports, checks
+ * that every import of the component has a provider, and passes every one
+ * through the capability gate. Nothing runs yet.
  *
  * @param component The prepared component.
  * @param options Grants and extra imports.
- * @returns Exactly the imports the component needs.
- * @throws {GrantSyntaxError} When a granted directory does not exist.
+ * @returns Exactly the imports the component needs, gated.
+ * @throws {GrantSyntaxError} When a granted directory does not exist, or a
+ * grant does not fit the import it names.
  * @throws {ComponentLoadError} When an import has no provider, or two
  * bundles provide it.
+ * @throws {UngrantedImportError} When an import has no grant.
  */
 export async function linkWasiImports(
   component: PreparedComponent,
@@ -100,11 +118,39 @@ export async function linkWasiImports(
     component,
     options.providers,
   );
-  return linkImports(
+  const linked = linkImports(
     component,
     { ...wasi, ...fromBundles.imports, ...options.imports },
     { bundles: fromBundles.searched, mismatches: fromBundles.mismatches },
   );
+  return gateImports(linked, component.signature.imports, {
+    component: component.file.name,
+    grants: componentGrants(component, options),
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+  });
+}
+
+/**
+ * Every grant a run gives the component: the explicit ones, and the WASI
+ * interfaces the sandbox's own grants bound (see `implicitWasiGrants`).
+ *
+ * @param component The prepared component.
+ * @param options The run's grants.
+ * @returns The grants, explicit ones first.
+ */
+export function componentGrants(
+  component: PreparedComponent,
+  options: Pick<InstanceOptions, "wasi" | "grants">,
+): Grant[] {
+  const explicit = options.grants ?? [];
+  return [
+    ...explicit,
+    ...implicitWasiGrants(component.signature.imports, {
+      wasi: options.wasi,
+      explicit,
+    }),
+  ];
 }
 
 /**

@@ -4,6 +4,7 @@
  * @module
  */
 import { ComponentTrapError } from "../errors.ts";
+import { CapabilityDeniedError } from "../gate/denial.ts";
 
 /**
  * Describes an error thrown out of a guest call as a trap of that component.
@@ -29,6 +30,9 @@ export function asTrap(component: string, error: unknown): ComponentTrapError {
     return new ComponentTrapError(component, "call stack exhausted", {
       cause: error,
     });
+  }
+  if (error instanceof CapabilityDeniedError) {
+    return new ComponentTrapError(component, error.message, { cause: error });
   }
   const reason = error instanceof Error
     ? `${error.name}: ${error.message}`

@@ -14,11 +14,7 @@ import { type Grant, grantNames } from "./grant.ts";
 export interface MissingGrant {
   /** The import as the component names it, e.g. `keyvalue:store/store@0.1.0`. */
   readonly import: string;
-  /**
-   * The command-line flag that grants it: `--grant keyvalue:store/store`,
-   * or for `wasi:sockets` and `wasi:http`, whose reach `--allow-net` sets,
-   * `--allow-net HOST[:PORT]`.
-   */
+  /** The command-line flag that grants it: `--grant keyvalue:store/store`. */
   readonly flag: string;
   /**
    * The line that grants it in a manifest's grants table:
@@ -51,10 +47,9 @@ export function missingGrants(
   for (const item of imports) {
     if (grants.some((g) => grantNames(g, item.name))) continue;
     const name = item.name.split("@")[0]!;
-    const network = /^wasi:(sockets|http)\//.test(name);
     missing.push({
       import: item.name,
-      flag: network ? "--allow-net HOST[:PORT]" : `--grant ${name}`,
+      flag: `--grant ${name}`,
       toml: `${JSON.stringify(name)} = true`,
     });
   }

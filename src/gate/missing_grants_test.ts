@@ -36,29 +36,18 @@ Deno.test("missingGrants() counts a grant of an incompatible version as missing"
   assert.equal(missing?.import, "kv:store/store@0.2.0");
 });
 
-Deno.test("missingGrants() asks for --allow-net for wasi:sockets and wasi:http", () => {
-  const missing = missingGrants([
-    iface("wasi:sockets/tcp@0.2.3"),
-    iface("wasi:http/outgoing-handler@0.2.3"),
-  ], []);
-  assert.deepEqual(missing.map((m) => m.flag), [
-    "--allow-net HOST[:PORT]",
-    "--allow-net HOST[:PORT]",
-  ]);
-});
-
 Deno.test("UngrantedImportError lists every import and each flag once", () => {
   const error = new UngrantedImportError(
     "app.wasm",
     missingGrants([
       iface("kv:store/store@0.1.0"),
-      iface("wasi:sockets/tcp@0.2.3"),
-      iface("wasi:sockets/network@0.2.3"),
+      iface("kv:store/admin@0.1.0"),
+      iface("kv:store/store@0.1.0"),
     ], []),
   );
   assert.equal(
     error.message,
-    'Cannot link "app.wasm": imports "kv:store/store@0.1.0", "wasi:sockets/tcp@0.2.3", "wasi:sockets/network@0.2.3" are not granted (add --grant kv:store/store --allow-net HOST[:PORT])',
+    'Cannot link "app.wasm": imports "kv:store/store@0.1.0", "kv:store/admin@0.1.0", "kv:store/store@0.1.0" are not granted (add --grant kv:store/store --grant kv:store/admin)',
   );
   assert.equal(error.component, "app.wasm");
   assert.equal(error.missing.length, 3);

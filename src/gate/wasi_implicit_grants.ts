@@ -12,9 +12,12 @@
  *   randomness. They are granted implicitly.
  * - `wasi:filesystem/*` reaches only the directories of `--dir`, read-only
  *   unless `::rw`: `--dir` is their grant. Granted implicitly.
- * - `wasi:sockets/*` and `wasi:http/*` reach the network: they are granted
- *   only by `--allow-net` or `--inherit-network`. Without either they are
- *   not linked, and the error asks for `--allow-net HOST[:PORT]`.
+ * - `wasi:sockets/*` and `wasi:http/*` reach only the hosts of `--allow-net`
+ *   (or any host with `--inherit-network`): the network policy refuses every
+ *   lookup, connection, bind and request outside them, so without either
+ *   flag they reach nothing. Granted implicitly too, so a component that
+ *   imports the network but does not use it still runs; `--allow-net` is
+ *   their grant.
  *
  * A `--grant` that names one of these interfaces replaces its implicit
  * grant, to add rules (`--grant 'wasi:random/random rate=10/s'`); it never
@@ -47,7 +50,7 @@ export const SANDBOX_BOUNDED_WASI: readonly string[] = [
   "wasi:filesystem/",
 ];
 
-/** The WASI packages only the network flags grant. */
+/** The WASI packages whose reach the network flags bound. */
 export const NETWORK_WASI: readonly string[] = ["wasi:sockets/", "wasi:http/"];
 
 /**
@@ -71,7 +74,7 @@ export const NETWORK_WASI: readonly string[] = ["wasi:sockets/", "wasi:http/"];
  *   [item("wasi:cli/stdout@0.2.3"), item("wasi:sockets/tcp@0.2.3")],
  *   { wasi: NO_WASI_GRANTS },
  * );
- * assert.deepEqual(grants.map((g) => g.name), ["wasi:cli/stdout"]);
+ * assert.deepEqual(grants.map((g) => g.name), ["wasi:cli/stdout", "wasi:sockets/tcp"]);
  * ```
  */
 export function implicitWasiGrants(
@@ -84,7 +87,7 @@ export function implicitWasiGrants(
     ? "implied by --inherit-network"
     : wasi.net.length > 0
     ? "implied by --allow-net"
-    : undefined;
+    : "implied by the WASI sandbox: no --allow-net, so no network";
   const grants: Grant[] = [];
   for (const item of imports) {
     if (item.kind !== "interface") continue;
