@@ -77,7 +77,7 @@ export async function prepareComponent(
     : options.cacheDir;
   const cache = dir ? new TranspileCache(dir) : undefined;
   const key = await cacheKey(file.sha256);
-  let entry: CachedComponent | undefined = await cache?.read(key);
+  let entry: CachedComponent | undefined = await cache?.read(key, file.bytes);
   let outcome: CacheOutcome = cache ? "hit" : "disabled";
   if (!entry) {
     const signature = decodeComponentFile(file);
@@ -90,7 +90,7 @@ export async function prepareComponent(
     }
     entry = { signature, transpiled: await _transpile(path, file.bytes) };
     if (cache) {
-      outcome = await cache.write(key, entry).then(
+      outcome = await cache.write(key, entry, file.bytes).then(
         () => "miss" as const,
         () => "write-failed" as const,
       );

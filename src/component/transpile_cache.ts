@@ -5,7 +5,11 @@
  * transpiler id, transpiler options, signature format) — holding the
  * transpiled files and an `entry.json` that lists each file with its size and
  * sha-256, plus the component's decoded signature, and carries a sha-256 of
- * its own contents. Entries are written to a temporary folder and renamed into
+ * its own contents. A file that is a verbatim slice of the component (jco
+ * copies the core modules out unchanged) is not stored: the entry records its
+ * offset, and a read takes it from the component's bytes, whose digest is
+ * part of the key — so a warm start neither reads nor hashes those megabytes
+ * a second time. Entries are written to a temporary folder and renamed into
  * place, and everything is checked when read: a corrupt or partial entry is
  * removed and rebuilt, never executed.
  *
@@ -23,7 +27,7 @@ import { SIGNATURE_FORMAT } from "../wit/component_decoder.ts";
 import { type TranspiledComponent, TRANSPILER } from "./transpile.ts";
 
 const ENTRY_FILE = "entry.json";
-const ENTRY_FORMAT = 2;
+const ENTRY_FORMAT = 3;
 
 interface _EntryManifest {
   format: number;
@@ -31,7 +35,13 @@ interface _EntryManifest {
   glue: string;
   imports: string[];
   exports: [string, "function" | "instance"][];
-  files: { name: string; size: number; sha256: string }[];
+  files: {
+    name: string;
+    size: number;
+    sha256: string;
+    /** Where the file sits in the component's bytes, when it is a slice of them. */
+    offset?: number;
+  }[];
   signature: ComponentSignature;
 }
 
@@ -127,9 +137,15 @@ export class TranspileCache {
    * Reads an entry, verifying every file. A damaged entry is deleted.
    *
    * @param key The entry's cache key.
+   * @param source The bytes of the component whose digest made `key`: files
+   * stored as slices of it are taken from it. @default none (an entry with
+   * slices is then not usable)
    * @returns The cached component, or `undefined` when absent or damaged.
    */
-  async read(key: string): Promise<CachedComponent | undefined> {
+  async read(
+    key: string,
+    source?: Uint8Array,
+  ): Promise<CachedComponent | undefined> {
     const dir = join(this.#root, key);
     let text: string;
     try {
@@ -139,7 +155,8 @@ export class TranspileCache {
       return undefined;
     }
     const manifest = await unsealJson(text) as _EntryManifest | undefined;
-    const files = manifest && await this.#verifiedFiles(dir, key, manifest);
+    const files = manifest &&
+      await this.#verifiedFiles(dir, key, manifest, source);
     if (!manifest || !files) {
       await this.#discard(dir);
       return undefined;
@@ -158,8 +175,14 @@ export class TranspileCache {
    *
    * @param key The entry's cache key.
    * @param entry What to store.
+   * @param source The bytes of the component whose digest made `key`: files
+   * found verbatim in them are recorded as slices instead of being written.
    */
-  async write(key: string, entry: CachedComponent): Promise<void> {
+  async write(
+    key: string,
+    entry: CachedComponent,
+    source?: Uint8Array,
+  ): Promise<void> {
     const component = entry.transpiled;
     await Deno.mkdir(this.#root, { recursive: true });
     const tmp = await Deno.makeTempDir({
@@ -170,8 +193,16 @@ export class TranspileCache {
       const files: _EntryManifest["files"] = [];
       for (const [name, data] of component.files) {
         _checkFileName(name);
+        const sha256 = await sha256Hex(data);
+        const offset = source === undefined || name === component.glue
+          ? -1
+          : _indexOf(source, data);
+        if (offset >= 0) {
+          files.push({ name, size: data.length, sha256, offset });
+          continue;
+        }
         await Deno.writeFile(join(tmp, name), data);
-        files.push({ name, size: data.length, sha256: await sha256Hex(data) });
+        files.push({ name, size: data.length, sha256 });
       }
       const manifest: _EntryManifest = {
         format: ENTRY_FORMAT,
@@ -195,6 +226,7 @@ export class TranspileCache {
     dir: string,
     key: string,
     manifest: _EntryManifest,
+    source: Uint8Array | undefined,
   ): Promise<Map<string, Uint8Array> | undefined> {
     if (
       manifest?.format !== ENTRY_FORMAT || manifest.key !== key ||
@@ -205,6 +237,15 @@ export class TranspileCache {
     }
     const files = new Map<string, Uint8Array>();
     for (const file of manifest.files) {
+      if (file.offset !== undefined) {
+        const end = file.offset + file.size;
+        if (
+          source === undefined || !Number.isSafeInteger(file.offset) ||
+          file.offset < 0 || !(end <= source.length)
+        ) return undefined;
+        files.set(file.name, source.subarray(file.offset, end));
+        continue;
+      }
       try {
         _checkFileName(file.name);
         const data = await Deno.readFile(join(dir, file.name));
@@ -222,6 +263,24 @@ export class TranspileCache {
   async #discard(dir: string): Promise<void> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/** Where `needle` first occurs in `haystack`, or -1 (for the cold path only). */
+function _indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  if (needle.length === 0 || needle.length > haystack.length) return -1;
+  const first = needle[0];
+  const last = haystack.length - needle.length;
+  outer: for (
+    let i = haystack.indexOf(first!);
+    i !== -1 && i <= last;
+    i = haystack.indexOf(first!, i + 1)
+  ) {
+    for (let j = 1; j < needle.length; j++) {
+      if (haystack[i + j] !== needle[j]) continue outer;
+    }
+    return i;
+  }
+  return -1;
 }
 
 function _checkFileName(name: string): void {

@@ -184,3 +184,29 @@ Deno.test("TranspileCache.read() rejects an entry.json whose contents no longer 
     assert.equal(await cache.read(key), undefined);
   });
 });
+
+Deno.test("TranspileCache keeps a core module that is a slice of the component as an offset, not a file", async () => {
+  await withCache(async (cache, dir) => {
+    const key = await cacheKey("cd".repeat(32));
+    const core = TRANSPILED.files.get("component.core.wasm")!;
+    // A stand-in component holding the core module verbatim at offset 5.
+    const component = new Uint8Array([9, 9, 0, 97, 9, ...core, 7, 7]);
+    await cache.write(key, SAMPLE, component);
+    const stored =
+      (await Array.fromAsync(Deno.readDir(join(dir, "transpiled", key))))
+        .map((e) => e.name).sort();
+    assert.deepEqual(stored, ["component.js", "entry.json"]);
+    const back = await cache.read(key, component);
+    assert.deepEqual(back?.transpiled.files.get("component.core.wasm"), core);
+    assert.equal(
+      back?.transpiled.files.get("component.core.wasm")?.buffer,
+      component.buffer,
+      "served from the component's own bytes",
+    );
+    // Without the component's bytes, or with too few, the entry is unusable
+    // (and discarded, to be rebuilt).
+    assert.equal(await cache.read(key), undefined);
+    await cache.write(key, SAMPLE, component);
+    assert.equal(await cache.read(key, component.subarray(0, 8)), undefined);
+  });
+});
