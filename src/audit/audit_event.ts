@@ -57,6 +57,13 @@ export interface AuditEvent {
   readonly rule: string;
   /** Nanoseconds spent deciding and running the call; 0 when denied. */
   readonly durationNs: number;
+  /**
+   * When the call started, as `performance.now()` read it (milliseconds
+   * since `performance.timeOrigin`). A sink uses it for the record's time
+   * instead of reading the clock again, which costs ~100 ns on some
+   * machines. @default the time `record()` is called
+   */
+  readonly at?: number;
   /** One digest per argument, in order. */
   readonly args: readonly ArgumentDigest[];
 }

@@ -275,7 +275,9 @@ class _FileAuditLog implements AuditLog {
     if (!this.#keepAllows && event.decision !== "deny") return;
     if (this.#file === undefined) throw this.#closedError();
     const i = this.#count;
-    this.#times[i] = this.#now();
+    this.#times[i] = event.at === undefined
+      ? this.#now()
+      : Math.floor(performance.timeOrigin + event.at);
     this.#events[i] = event;
     if ((this.#count = i + 1) === this.#capacity) this.flush();
     // Signals are watched at level all only, where every call comes here.

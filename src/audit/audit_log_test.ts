@@ -86,6 +86,21 @@ Deno.test("openAuditLog() writes a hash chain from the genesis hash", async () =
   assert.equal(log.lastHash, prev);
 });
 
+Deno.test("openAuditLog() stamps a record with the event's start time when it has one", async () => {
+  const path = await _tempLog();
+  const log = await openAuditLog(path, {
+    now: () => assert.fail("the clock is not read for an event with at"),
+  });
+  const at = 1234.5;
+  log.record({ ...EVENT, at });
+  log.close();
+  const [record] = await _lines(path);
+  assert.equal(
+    record?.time,
+    new Date(Math.floor(performance.timeOrigin + at)).toISOString(),
+  );
+});
+
 Deno.test("openAuditLog() buffers records until the buffer is full", async () => {
   const path = await _tempLog();
   const log = await openAuditLog(path, { bufferSize: 4 });

@@ -309,6 +309,7 @@ export function gatedFunction(
         decision: "allow",
         rule: admission.allowRule,
         durationNs: Math.round((clock() - start) * 1e6),
+        at: start,
         args,
       })
     : null;

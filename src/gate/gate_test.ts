@@ -400,6 +400,7 @@ Deno.test("audit level all records every decision with digests and durations", (
       decision: "allow",
       rule: "grant kv:store/store#get,set prefix=user/",
       durationNs: 1500,
+      at: 0.0015,
       args: [{ type: "string", size: 7 }, { type: "string", size: 3 }],
     },
     {
