@@ -6,11 +6,13 @@
  * @module
  */
 import { prepareComponent } from "./src/component/prepare.ts";
+import { componentGrants, runCommand } from "./src/component/run_command.ts";
 import {
-  componentGrants,
-  type InstanceOptions,
-  runCommand,
-} from "./src/component/run_command.ts";
+  ComponentChoiceError,
+  planAppRun,
+  planRun,
+  type RunPlan,
+} from "./src/component/app_run.ts";
 import { invokeExport } from "./src/component/invoke.ts";
 import {
   ComponentLoadError,
@@ -36,7 +38,6 @@ import {
   parseDirGrant,
   parseEnvGrants,
   parseNetGrant,
-  type WasiGrants,
 } from "./src/providers/wasi/wasi_grants.ts";
 
 /** Exit code for a bad command line. */
@@ -52,6 +53,7 @@ Usage: warden <command> [options]
 
 Commands:
   run <component.wasm> [args...]   Run a command component, or call one export with --invoke
+  run --manifest <warden.toml>     Run a component of an app manifest with the grants it names
   inspect <component.wasm>         List imports and exports with signatures, and what serves each import
   bundle check <dir>               Validate a host bundle (host.toml and its files) without running it
   audit verify <file>              Check an audit log's hash chain and say where it breaks
@@ -67,10 +69,17 @@ Environment:
   WARDEN_DATA_DIR    Where host bundles keep their data (default: the platform data folder)`;
 
 const RUN_HELP = `Usage: warden run [options] <component.wasm> [args...]
+       warden run [options] --manifest <warden.toml> [--component NAME] [args...]
 
 Runs a wasi:cli/run command component with its args, streaming its stdout and
 stderr, and exits with its exit code. With --invoke, calls one export instead
 and prints the result in WAVE syntax.
+
+With --manifest, runs a component of an app manifest (docs/warden-toml.md)
+with the grants, WASI grants, host bundles and audit log it names there. The
+flags below add to them: --grant, --env, --dir, --allow-net and --host-bundle
+values come on top of the manifest's; --audit, --audit-level and --host-config
+replace its audit file, audit level and hosts.toml; args replace its args.
 
 Nothing is granted by default: the component sees no environment variable, no
 directory, no network and not the host's working directory, and may call no
@@ -80,6 +89,9 @@ it starts. At a terminal Warden asks for each missing grant (y/n/A) unless
 --no-prompt.
 
 Options (they must come before the component; what follows it goes to the component):
+  --manifest <FILE>          Run a component of this warden.toml; every argument after the
+                             options goes to the component
+  --component <NAME>         Which of the manifest's components to run (needed when it has several)
   --invoke <call>            Call one export, e.g. 'add(1, 2)' or 'docs:adder/add@0.1.0#add(1, 2)'
   --env <NAME[=value]>       Give an environment variable: NAME passes the host's value (if set),
                              NAME=value sets one (repeatable)
@@ -99,8 +111,9 @@ Options (they must come before the component; what follows it goes to the compon
                              see docs/gate.md)
   --no-prompt                Never ask for missing grants, even at a terminal
   --audit <FILE>             Append one hash-chained JSON record per gate decision to FILE
-                             (see docs/audit.md; check it with warden audit verify)
-  --audit-level <LEVEL>      all (default), denials, or off
+                             (see docs/audit.md; check it with warden audit verify);
+                             overrides a manifest's [audit] file
+  --audit-level <LEVEL>      all (default, or the manifest's level), denials, or off
   --host-config <FILE>       Load the hosts a hosts.toml lists: bundles found on its search paths
                              and hosts given by wit and module, with their config; its
                              [providers] pick between hosts serving the same interface
@@ -169,6 +182,8 @@ Exit codes: 0 when the log is intact; 1 when it breaks or cannot be read;
 2 for a bad command line. See docs/audit.md for the record format.`;
 
 const RUN_FLAGS = {
+  manifest: { type: "string" },
+  component: { type: "string" },
   invoke: { type: "string" },
   env: { type: "string", multiple: true },
   "inherit-env": { type: "boolean" },
@@ -245,22 +260,10 @@ async function _run(args: readonly string[]): Promise<number> {
     console.log(RUN_HELP);
     return 0;
   }
-  const [path, ...guestArgs] = positionals;
-  if (path === undefined) {
-    throw new _UsageError(
-      "Missing the component to run (see warden run --help)",
-    );
-  }
-  const wasi: WasiGrants = {
-    args: [path.split(/[\\/]/).at(-1) ?? path, ...guestArgs],
-    env: parseEnvGrants(values.env ?? [], (name) => Deno.env.get(name)),
-    inheritEnv: values["inherit-env"] ?? false,
-    dirs: (values.dir ?? []).map(parseDirGrant),
-    net: (values["allow-net"] ?? []).map(parseNetGrant),
-    inheritNetwork: values["inherit-network"] ?? false,
-  };
-  const explicit = (values.grant ?? []).map(parseGrant);
-  const auditLevel = _auditLevel(values["audit-level"], values.audit);
+  const manifestFile = values.manifest;
+  const guestArgs = manifestFile === undefined
+    ? positionals.slice(1)
+    : positionals;
   if (values.invoke !== undefined && guestArgs.length > 0) {
     throw new _UsageError(
       `Unexpected arguments after the component with --invoke: ${
@@ -268,24 +271,64 @@ async function _run(args: readonly string[]): Promise<number> {
       }`,
     );
   }
+  const given = {
+    wasi: {
+      env: parseEnvGrants(values.env ?? [], (name) => Deno.env.get(name)),
+      inheritEnv: values["inherit-env"] ?? false,
+      dirs: (values.dir ?? []).map(parseDirGrant),
+      net: (values["allow-net"] ?? []).map(parseNetGrant),
+      inheritNetwork: values["inherit-network"] ?? false,
+    },
+    grants: (values.grant ?? []).map(parseGrant),
+    bundleDirs: values["host-bundle"] ?? [],
+    hostsFile: values["host-config"],
+    audit: values.audit,
+    auditLevel: _auditLevel(values["audit-level"]),
+    args: guestArgs,
+  };
+  let plan: RunPlan;
+  if (manifestFile === undefined) {
+    const path = positionals[0];
+    if (path === undefined || values.component !== undefined) {
+      throw new _UsageError(
+        path === undefined
+          ? "Missing the component to run (see warden run --help)"
+          : "--component needs --manifest FILE",
+      );
+    }
+    plan = planRun(path, given);
+  } else {
+    // Loaded on demand, so a run without a manifest does not pay for it.
+    const { readWardenToml } = await import("./src/manifest/warden_toml.ts");
+    plan = planAppRun(await readWardenToml(manifestFile), {
+      ...given,
+      component: values.component,
+    });
+  }
+  if (values["audit-level"] !== undefined && plan.audit === undefined) {
+    throw new _UsageError(
+      "--audit-level needs --audit FILE (or an [audit] file in the manifest)",
+    );
+  }
   const cacheDir = values["no-cache"] ? null : values["cache-dir"];
-  const hosts = await _loadHosts(values["host-bundle"], values["host-config"]);
-  const component = await prepareComponent(
-    path,
-    cacheDir === undefined ? {} : { cacheDir },
-  );
-  const grants = [
-    ...explicit,
-    ..._promptedGrants(component, { wasi, grants: explicit }, values),
-  ];
-  using audit = values.audit === undefined
+  // The component first: a digest pin is checked before any bundle loads.
+  const component = await prepareComponent(plan.path, {
+    ...(cacheDir === undefined ? {} : { cacheDir }),
+    ...(plan.digest === undefined ? {} : { digest: plan.digest }),
+  });
+  const hosts = await _loadHosts(plan.bundleDirs, plan.hostsFile);
+  const grants = [...plan.grants, ..._promptedGrants(component, plan, values)];
+  using audit = plan.audit === undefined
     ? undefined
-    : await _openAudit(values.audit, auditLevel);
+    : await _openAudit(plan.audit.file, plan.audit.level);
   const options = {
-    wasi,
+    wasi: plan.wasi,
     ...hosts,
     grants,
     ...(audit === undefined ? {} : { audit }),
+    ...(plan.grantsTable === undefined
+      ? {}
+      : { grantsTable: plan.grantsTable }),
   };
   if (values.invoke !== undefined) {
     console.log(await invokeExport(component, values.invoke, options));
@@ -307,15 +350,9 @@ async function _openAudit(file: string, level: AuditLevel): Promise<AuditLog> {
   });
 }
 
-/** `--audit-level`, checked; it needs `--audit`. */
-function _auditLevel(
-  level: string | undefined,
-  file: string | undefined,
-): AuditLevel {
-  if (level === undefined) return "all";
-  if (file === undefined) {
-    throw new _UsageError("--audit-level needs --audit FILE");
-  }
+/** `--audit-level`, checked. */
+function _auditLevel(level: string | undefined): AuditLevel | undefined {
+  if (level === undefined) return undefined;
   if (level !== "all" && level !== "denials" && level !== "off") {
     throw new _UsageError(
       `Invalid --audit-level "${level}" (use all, denials or off)`,
@@ -332,7 +369,7 @@ function _auditLevel(
  */
 function _promptedGrants(
   component: PreparedComponent,
-  given: Pick<InstanceOptions, "wasi" | "grants">,
+  given: Pick<RunPlan, "wasi" | "grants" | "grantsTable">,
   values: { "no-prompt"?: boolean },
 ): Grant[] {
   const missing = missingGrants(
@@ -348,7 +385,11 @@ function _promptedGrants(
     terminalPromptIo(),
   );
   if (granted === undefined) {
-    throw new UngrantedImportError(component.file.name, missing);
+    throw new UngrantedImportError(
+      component.file.name,
+      missing,
+      given.grantsTable === undefined ? {} : { grantsTable: given.grantsTable },
+    );
   }
   return granted;
 }
@@ -358,7 +399,7 @@ function _promptedGrants(
  * their log lines go to stderr.
  */
 async function _loadHosts(
-  bundleDirs: readonly string[] = [],
+  bundleDirs: readonly string[],
   hostsFile: string | undefined,
 ): Promise<
   {
@@ -538,7 +579,8 @@ function _splitRunArgs(
 function _report(error: unknown): number {
   if (
     error instanceof _UsageError || error instanceof GrantSyntaxError ||
-    error instanceof UngrantedImportError
+    error instanceof UngrantedImportError ||
+    error instanceof ComponentChoiceError
   ) {
     console.error(`error: ${error.message}`);
     return EXIT_USAGE;

@@ -33,6 +33,23 @@ export {
 } from "./src/component/component_file.ts";
 export type { ComponentFile } from "./src/component/component_file.ts";
 export {
+  checkDigestPin,
+  DigestMismatchError,
+  parseDigest,
+} from "./src/component/digest_pin.ts";
+export type { DigestPin } from "./src/component/digest_pin.ts";
+export {
+  ComponentChoiceError,
+  planAppRun,
+  planRun,
+  selectComponent,
+} from "./src/component/app_run.ts";
+export type {
+  AppRunOptions,
+  RunFlags,
+  RunPlan,
+} from "./src/component/app_run.ts";
+export {
   defaultCacheDir,
   TranspileCache,
 } from "./src/component/transpile_cache.ts";
@@ -102,6 +119,18 @@ export {
 export type { HostTomlOptions } from "./src/manifest/host_toml.ts";
 export { parseHostsToml, readHostsToml } from "./src/manifest/hosts_toml.ts";
 export type { HostEntry, HostsManifest } from "./src/manifest/hosts_toml.ts";
+export {
+  COMPONENT_KEYS,
+  parseWardenToml,
+  readWardenToml,
+  WARDEN_TOML_KEYS,
+} from "./src/manifest/warden_toml.ts";
+export type {
+  WardenAudit,
+  WardenComponent,
+  WardenHosts,
+  WardenManifest,
+} from "./src/manifest/warden_toml.ts";
 export { LIB_OS_NAMES, PERMISSION_NAMES } from "./src/manifest/host_fields.ts";
 export type {
   HostBundleManifest,
@@ -195,7 +224,11 @@ export {
   missingGrants,
   UngrantedImportError,
 } from "./src/gate/missing_grants.ts";
-export type { MissingGrant } from "./src/gate/missing_grants.ts";
+export type {
+  ManifestGrantsTable,
+  MissingGrant,
+  UngrantedImportErrorOptions,
+} from "./src/gate/missing_grants.ts";
 export { DEFAULT_INPUT_LIMITS } from "./src/gate/input_limits.ts";
 export type { InputLimits } from "./src/gate/input_limits.ts";
 export { implicitWasiGrants } from "./src/gate/wasi_implicit_grants.ts";

@@ -1,12 +1,16 @@
 /**
- * Every malformed host.toml / hosts.toml in tests/bad_manifests/ is exactly
- * one clear ManifestError naming the file, the key and the line.
+ * Every malformed host.toml / hosts.toml / warden.toml in tests/bad_manifests/
+ * is exactly one clear ManifestError naming the file, the key and the line.
  */
 import assert from "node:assert/strict";
 import { join, relative, resolve } from "node:path";
 import { checkHostBundle } from "../src/manifest/bundle_check.ts";
 import { readHostsToml } from "../src/manifest/hosts_toml.ts";
-import { ManifestError } from "../src/manifest/manifest_error.ts";
+import {
+  ManifestError,
+  type ManifestKind,
+} from "../src/manifest/manifest_error.ts";
+import { readWardenToml } from "../src/manifest/warden_toml.ts";
 import { ROOT } from "./_warden.ts";
 
 const CASES_DIR = join(ROOT, "tests", "bad_manifests");
@@ -497,6 +501,188 @@ const CASES: Record<string, BadCase> = {
     line: 5,
     message: /is not a known key/,
   },
+
+  // warden.toml: syntax, tables and unknown keys
+  warden_syntax_error: {
+    key: undefined,
+    line: 3,
+    message: /^TOML syntax error: unexpected character encountered/,
+  },
+  warden_unknown_top_level_key: {
+    key: "[limits]",
+    line: 4,
+    message: /is not a known key \(known keys: audit, hosts, components\)/,
+  },
+  warden_unknown_audit_key: {
+    key: "[audit].format",
+    line: 3,
+    message: /is not a known key \(known keys: file, level\)/,
+  },
+  warden_unknown_hosts_key: {
+    key: "[hosts].search_paths",
+    line: 2,
+    message: /is not a known key \(known keys: bundles, config\)/,
+  },
+  warden_unknown_component_key: {
+    key: "[components].app.trust",
+    line: 3,
+    message:
+      /is not a known key \(known keys: path, digest, args, env, inherit_env, dirs, allow_net, inherit_network, grants\)/,
+  },
+  warden_component_key_typo: {
+    key: "[components].app.grant",
+    line: 4,
+    message: /is not a known key \(did you mean "grants"\?\)/,
+  },
+  warden_no_components: {
+    key: "[components]",
+    line: undefined,
+    message:
+      /^\[components\] is missing \(add a \[components\.app\] table with path = "app\.wasm"/,
+  },
+  warden_empty_components: {
+    key: "[components]",
+    line: 1,
+    message: /has no component \(add a \[components\.app\] table/,
+  },
+  warden_component_not_table: {
+    key: "[components].app",
+    line: 2,
+    message: /must be a table, not a string/,
+  },
+  warden_component_name_not_kebab: {
+    key: "[components].My_App",
+    line: 1,
+    message:
+      /"My_App" is not a valid component name \(use lowercase letters, digits and single hyphens, starting with a letter, e\.g\. "my-app"\)/,
+  },
+
+  // warden.toml: types
+  warden_path_wrong_type: {
+    key: "[components].app.path",
+    line: 2,
+    message: /must be a string, not an integer/,
+  },
+  warden_args_wrong_type: {
+    key: "[components].app.args",
+    line: 3,
+    message: /must be an array of strings, not a string/,
+  },
+  warden_inherit_env_wrong_type: {
+    key: "[components].app.inherit_env",
+    line: 3,
+    message: /must be true or false, not a string/,
+  },
+  warden_env_bad_name: {
+    key: '[components].app.env."A=B"',
+    line: 3,
+    message: /is not an environment variable name \(it must be non-empty/,
+  },
+  warden_env_value_wrong_type: {
+    key: "[components].app.env.DEBUG",
+    line: 6,
+    message: /must be a string, not a boolean/,
+  },
+  warden_grants_wrong_type: {
+    key: "[components].app.grants",
+    line: 3,
+    message:
+      /must be a table of grants or an array of --grant values, not a string/,
+  },
+
+  // warden.toml: paths (relative to the manifest, confined to its folder)
+  warden_path_missing: {
+    key: "[components].app.path",
+    line: 1,
+    message: /is missing \(add path = "app\.wasm", the component file/,
+  },
+  warden_path_not_found: {
+    key: "[components].app.path",
+    line: 2,
+    message: /"dist\/app\.wasm" does not exist \(looked for ".+app\.wasm"\)/,
+  },
+  warden_path_dotdot: {
+    key: "[components].app.path",
+    line: 2,
+    message:
+      /"\.\.\/app\.wasm" leaves the manifest's folder \(it resolves to ".+"\)/,
+  },
+  warden_path_absolute: {
+    key: "[components].app.path",
+    line: 2,
+    message:
+      /"\/etc\/hosts" is an absolute path \(write it relative to the manifest's folder\)/,
+  },
+  warden_path_symlink: {
+    key: "[components].app.path",
+    line: 2,
+    message:
+      /"link\.wasm" leaves the manifest's folder through a symlink \(it resolves to ".+host\.ts"\)/,
+    setup: (dir, outside) =>
+      Deno.symlink(join(outside, "host.ts"), join(dir, "link.wasm")),
+  },
+  warden_audit_file_escapes: {
+    key: "[audit].file",
+    line: 2,
+    message: /"logs\/\.\.\/\.\.\/audit\.jsonl" leaves the manifest's folder/,
+  },
+  warden_audit_folder_missing: {
+    key: "[audit].file",
+    line: 2,
+    message:
+      /"logs\/audit\.jsonl" is in a folder that does not exist \(".+logs"\) \(create the folder/,
+  },
+  warden_hosts_bundle_missing: {
+    key: "[hosts].bundles[0]",
+    line: 2,
+    message: /"bundles\/keyvalue" does not exist/,
+  },
+  warden_dir_missing: {
+    key: "[components].app.dirs[1]",
+    line: 5,
+    message: /"cache" does not exist/,
+  },
+  warden_dir_escapes: {
+    key: "[components].app.dirs[0]",
+    line: 3,
+    message: /"\.\." leaves the manifest's folder/,
+  },
+
+  // warden.toml: values
+  warden_bad_digest: {
+    key: "[components].app.digest",
+    line: 3,
+    message:
+      /"sha256:9f86d081884c7d659a2feaa0c55ad015" is not a digest \(write "sha256:" and the file's 64 hex digits/,
+  },
+  warden_bad_audit_level: {
+    key: "[audit].level",
+    line: 3,
+    message:
+      /"everything" is not an audit level \(use "all", "denials" or "off"\)/,
+  },
+  warden_bad_dir: {
+    key: "[components].app.dirs[0]",
+    line: 3,
+    message:
+      /"data::\/data::rx" is not a valid --dir value: expected HOST, HOST::GUEST, HOST::ro\|rw or HOST::GUEST::ro\|rw/,
+  },
+  warden_bad_allow_net: {
+    key: "[components].app.allow_net[1]",
+    line: 3,
+    message:
+      /"\*\.example\.com" is not a valid --allow-net value: expected HOST, HOST:PORT/,
+  },
+  warden_bad_grant: {
+    key: '[components].app.grants."keyvalue:store/store#set".rate',
+    line: 6,
+    message: /"fast" is not a rate \(expected N\/s, N\/min or N\/h/,
+  },
+  warden_bad_grant_string: {
+    key: "[components].app.grants[1]",
+    line: 5,
+    message: /is not a valid --grant value: unknown rule "size"/,
+  },
 };
 
 const SYMLINKS = Deno.build.os !== "windows"; // creating them there needs privileges
@@ -513,7 +699,7 @@ Deno.test("every folder in tests/bad_manifests has an expected error, and at lea
 for (const [name, expected] of Object.entries(CASES)) {
   Deno.test({
     name: `bad manifest "${name}" is one clear ManifestError`,
-    ignore: expected.setup !== undefined && name.startsWith("path_symlink") &&
+    ignore: expected.setup !== undefined && name.includes("symlink") &&
       !SYMLINKS,
     fn: async () => {
       const temp = await Deno.realPath(await Deno.makeTempDir());
@@ -526,18 +712,21 @@ for (const [name, expected] of Object.entries(CASES)) {
         await Deno.writeTextFile(join(outside, "host.ts"), "export {};");
         await expected.setup?.(dir, outside);
 
-        const isHosts = await _exists(join(dir, "hosts.toml"));
-        const manifest = isHosts ? "hosts.toml" : "host.toml";
+        const manifest = await _manifestIn(dir);
         const error = await _error(
-          isHosts
-            ? readHostsToml(join(dir, "hosts.toml"))
+          manifest === "warden.toml"
+            ? readWardenToml(join(dir, manifest))
+            : manifest === "hosts.toml"
+            ? readHostsToml(join(dir, manifest))
             : checkHostBundle(dir),
         );
         const file = expected.file ?? manifest;
         assert.equal(relative(dir, resolve(error.file)), join(file), "file");
         assert.equal(
           error.manifest,
-          file.endsWith("hosts.toml") ? "hosts.toml" : "host.toml",
+          (["warden.toml", "hosts.toml", "host.toml"] as const).find((kind) =>
+            file.endsWith(kind)
+          ),
         );
         assert.equal(error.key, expected.key, "key");
         assert.equal(error.line, expected.line, "line");
@@ -580,6 +769,14 @@ async function _error(promise: Promise<unknown>): Promise<ManifestError> {
     return error;
   }
   assert.fail("the manifest was accepted");
+}
+
+/** The manifest a case folder holds: warden.toml, else hosts.toml, else host.toml. */
+async function _manifestIn(dir: string): Promise<ManifestKind> {
+  for (const kind of ["warden.toml", "hosts.toml"] as const) {
+    if (await _exists(join(dir, kind))) return kind;
+  }
+  return "host.toml";
 }
 
 async function _exists(path: string): Promise<boolean> {

@@ -7,6 +7,7 @@
  */
 import { ComponentLoadError } from "../errors.ts";
 import { findAsyncUse } from "./async_support.ts";
+import { checkDigestPin, type DigestPin } from "./digest_pin.ts";
 import type { ComponentSignature } from "../wit/types.ts";
 import {
   type ComponentFile,
@@ -29,6 +30,13 @@ export interface PrepareOptions {
    * @default defaultCacheDir()
    */
   readonly cacheDir?: string | null;
+  /**
+   * The sha-256 the file must have (a manifest's `digest`), checked on the
+   * bytes read before anything is decoded, transpiled or taken from the
+   * cache.
+   * @default undefined (any digest)
+   */
+  readonly digest?: DigestPin;
 }
 
 /** How the transpile was obtained. */
@@ -57,10 +65,11 @@ export interface PreparedComponent {
  * Reads, checks, transpiles (through the cache) and loads a component.
  *
  * @param path The component file.
- * @param options Cache settings.
+ * @param options Cache settings and a digest pin.
  * @returns The prepared component.
  * @throws {ComponentLoadError} For a missing, unreadable or malformed file, or
  * one jco cannot transpile.
+ * @throws {DigestMismatchError} When the file's sha-256 is not `options.digest`.
  * @example
  * ```ts ignore
  * const app = await prepareComponent("app.wasm");
@@ -72,6 +81,7 @@ export async function prepareComponent(
   options: PrepareOptions = {},
 ): Promise<PreparedComponent> {
   const file = await readComponentFile(path);
+  if (options.digest !== undefined) checkDigestPin(file, options.digest);
   const dir = options.cacheDir === undefined
     ? defaultCacheDir()
     : options.cacheDir;

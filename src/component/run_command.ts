@@ -17,6 +17,7 @@ import type { AuditSink } from "../audit/audit_event.ts";
 import { gateImports } from "../gate/gate.ts";
 import type { Grant } from "../gate/grant.ts";
 import type { InputLimits } from "../gate/input_limits.ts";
+import type { ManifestGrantsTable } from "../gate/missing_grants.ts";
 import { implicitWasiGrants } from "../gate/wasi_implicit_grants.ts";
 import type { PreparedComponent } from "./prepare.ts";
 import { asTrap, isErrResult } from "./traps.ts";
@@ -49,6 +50,12 @@ export interface InstanceOptions {
   readonly audit?: AuditSink;
   /** The input limits of every gated call. @default DEFAULT_INPUT_LIMITS */
   readonly limits?: Partial<InputLimits>;
+  /**
+   * The manifest table `grants` come from (a warden.toml component's), so
+   * that a missing grant is also named as the line to add there.
+   * @default undefined
+   */
+  readonly grantsTable?: ManifestGrantsTable;
 }
 
 /**
@@ -128,6 +135,9 @@ export async function linkWasiImports(
     grants: componentGrants(component, options),
     ...(options.audit === undefined ? {} : { audit: options.audit }),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.grantsTable === undefined
+      ? {}
+      : { grantsTable: options.grantsTable }),
   });
 }
 

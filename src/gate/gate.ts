@@ -53,7 +53,11 @@ import {
 import { formatGrant, type Grant, grantCovers, grantNames } from "./grant.ts";
 import { argumentRuleKey, RULE_PARAMETERS } from "./grant_rules.ts";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "./input_limits.ts";
-import { missingGrants, UngrantedImportError } from "./missing_grants.ts";
+import {
+  type ManifestGrantsTable,
+  missingGrants,
+  UngrantedImportError,
+} from "./missing_grants.ts";
 import { type Clock, type Sleep, sleepSync } from "./rate_limiter.ts";
 import { writeClass } from "./read_only.ts";
 import {
@@ -91,6 +95,12 @@ export interface GateOptions {
    * @default sleepSync (Atomics.wait)
    */
   readonly sleep?: Sleep;
+  /**
+   * The manifest table the grants come from, for the line an
+   * {@linkcode UngrantedImportError} asks to add there.
+   * @default undefined (the error names the flag only)
+   */
+  readonly grantsTable?: ManifestGrantsTable;
 }
 
 /** How the gate linked one member. */
@@ -140,7 +150,13 @@ export function gateImports(
 ): ImportObject {
   const missing = missingGrants(importsWit, options.grants);
   if (missing.length > 0) {
-    throw new UngrantedImportError(options.component, missing);
+    throw new UngrantedImportError(
+      options.component,
+      missing,
+      options.grantsTable === undefined
+        ? {}
+        : { grantsTable: options.grantsTable },
+    );
   }
   const level = options.audit?.level ?? "off";
   const context: GateContext = {

@@ -57,6 +57,27 @@ export function missingGrants(
 }
 
 /**
+ * The manifest table a run's grants come from, so that a missing grant can
+ * be named as the line to add there.
+ */
+export interface ManifestGrantsTable {
+  /** The table as written in TOML, e.g. `[components.app.grants]`. */
+  readonly table: string;
+  /** The manifest file, as the user named it. */
+  readonly file: string;
+}
+
+/** Options for {@linkcode UngrantedImportError}. */
+export interface UngrantedImportErrorOptions {
+  /**
+   * The manifest table the run's grants come from: the message then names
+   * the line to add there besides the flag.
+   * @default undefined (the flag only)
+   */
+  readonly grantsTable?: ManifestGrantsTable;
+}
+
+/**
  * Some of a component's imports are not granted, so it is not linked.
  *
  * @example
@@ -73,6 +94,13 @@ export function missingGrants(
  *   error.message,
  *   'Cannot link "app.wasm": import "kv:store/store@0.1.0" is not granted (add --grant kv:store/store)',
  * );
+ * const fromManifest = new UngrantedImportError("app.wasm", error.missing, {
+ *   grantsTable: { table: "[components.app.grants]", file: "warden.toml" },
+ * });
+ * assert.match(
+ *   fromManifest.message,
+ *   /\(add --grant kv:store\/store, or "kv:store\/store" = true under \[components\.app\.grants\] in "warden\.toml"\)$/,
+ * );
  * ```
  */
 export class UngrantedImportError extends Error {
@@ -84,16 +112,27 @@ export class UngrantedImportError extends Error {
   /**
    * @param component The component's name.
    * @param missing The imports without a grant (at least one).
+   * @param options The manifest table the grants come from, if any.
    */
-  constructor(component: string, missing: readonly MissingGrant[]) {
+  constructor(
+    component: string,
+    missing: readonly MissingGrant[],
+    options: UngrantedImportErrorOptions = {},
+  ) {
     const imports = missing.map((m) => `"${m.import}"`).join(", ");
     const flags = [...new Set(missing.map((m) => m.flag))].join(" ");
+    const table = options.grantsTable;
+    const lines = table === undefined
+      ? ""
+      : `, or ${
+        [...new Set(missing.map((m) => m.toml))].join(", ")
+      } under ${table.table} in "${table.file}"`;
     super(
       `Cannot link "${component}": ${
         missing.length === 1 ? "import" : "imports"
       } ${imports} ${
         missing.length === 1 ? "is" : "are"
-      } not granted (add ${flags})`,
+      } not granted (add ${flags}${lines})`,
     );
     this.name = "UngrantedImportError";
     this.component = component;

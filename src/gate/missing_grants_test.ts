@@ -52,3 +52,19 @@ Deno.test("UngrantedImportError lists every import and each flag once", () => {
   assert.equal(error.component, "app.wasm");
   assert.equal(error.missing.length, 3);
 });
+
+Deno.test("UngrantedImportError names the manifest table each missing line goes under", () => {
+  const error = new UngrantedImportError(
+    "app.wasm",
+    missingGrants([
+      iface("kv:store/store@0.1.0"),
+      iface("kv:store/admin@0.1.0"),
+      iface("kv:store/store@0.1.0"),
+    ], []),
+    { grantsTable: { table: "[components.app.grants]", file: "warden.toml" } },
+  );
+  assert.equal(
+    error.message,
+    'Cannot link "app.wasm": imports "kv:store/store@0.1.0", "kv:store/admin@0.1.0", "kv:store/store@0.1.0" are not granted (add --grant kv:store/store --grant kv:store/admin, or "kv:store/store" = true, "kv:store/admin" = true under [components.app.grants] in "warden.toml")',
+  );
+});

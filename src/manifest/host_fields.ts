@@ -136,7 +136,7 @@ export interface TomlSite {
   readonly value: unknown;
 }
 
-/** The longest host name accepted (64): names appear in every message and audit record. */
+/** The longest host (or component) name accepted (64): names appear in every message and audit record. */
 export const MAX_HOST_NAME_LENGTH = 64;
 
 const _NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
@@ -163,13 +163,46 @@ const _MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
  * ```
  */
 export function hostNameProblem(name: string): string | undefined {
+  return nameProblem(name, { noun: "host name", example: "key-value" });
+}
+
+/** What {@linkcode nameProblem} calls the name in its message. */
+export interface NameProblemOptions {
+  /** The kind of name, e.g. `host name`, `component name`. */
+  readonly noun: string;
+  /** A valid name to show, e.g. `key-value`. */
+  readonly example: string;
+}
+
+/**
+ * Validates a name given in a manifest (a host, a component): a lowercase
+ * kebab-case identifier of at most {@linkcode MAX_HOST_NAME_LENGTH}
+ * characters, starting with a letter.
+ *
+ * @param name The name to check.
+ * @param options What to call it in the message.
+ * @returns `undefined` when valid, else the problem for a message.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nameProblem } from "./host_fields.ts";
+ *
+ * const options = { noun: "component name", example: "my-app" };
+ * assert.equal(nameProblem("my-app", options), undefined);
+ * assert.match(nameProblem("MyApp", options)!, /not a valid component name/);
+ * ```
+ */
+export function nameProblem(
+  name: string,
+  options: NameProblemOptions,
+): string | undefined {
   if (name.length > MAX_HOST_NAME_LENGTH) {
     return `is longer than ${MAX_HOST_NAME_LENGTH} characters`;
   }
   if (_NAME.test(name)) return undefined;
   return `${
     JSON.stringify(name)
-  } is not a valid host name (use lowercase letters, digits and single hyphens, starting with a letter, e.g. "key-value")`;
+  } is not a valid ${options.noun} (use lowercase letters, digits and single hyphens, starting with a letter, e.g. "${options.example}")`;
 }
 
 /**

@@ -11,6 +11,8 @@ import { ManifestError, type ManifestKind } from "./manifest_error.ts";
 import { TomlLines, type TomlPathSegment } from "./toml_lines.ts";
 
 export type { TomlPathSegment } from "./toml_lines.ts";
+import { formatKey, formatKeyName } from "./toml_key.ts";
+export { formatKey };
 
 /**
  * The largest manifest file Warden reads, in bytes (1 MiB).
@@ -225,8 +227,8 @@ export class TomlDocument {
         key: path.length > 0 || isTable(value)
           ? formatKey(keyPath)
           : Array.isArray(value) && value.length > 0 && value.every(isTable)
-          ? `[[${_formatName(name)}]]`
-          : _formatName(name),
+          ? `[[${formatKeyName(name)}]]`
+          : formatKeyName(name),
       });
     }
   }
@@ -267,42 +269,6 @@ export interface TomlDocumentOptions {
 }
 
 /**
- * Writes a path into a TOML document the way a reader finds it in the file:
- * `[host].version`, `[[host]][1].bundle`, `[permissions].read[0]`,
- * `[host].lib.linux`. Array indices count from 0.
- *
- * @param path Keys and array indices; the first is a top-level table.
- * @returns The key as shown in messages.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { formatKey } from "./toml_document.ts";
- *
- * assert.equal(formatKey(["host", "version"]), "[host].version");
- * assert.equal(formatKey(["host", 1, "bundle"]), "[[host]][1].bundle");
- * ```
- */
-export function formatKey(path: readonly TomlPathSegment[]): string {
-  const [first, second] = path;
-  if (first === undefined) return "";
-  let out: string;
-  let rest: readonly TomlPathSegment[];
-  if (typeof second === "number") {
-    out = `[[${_formatName(String(first))}]][${second}]`;
-    rest = path.slice(2);
-  } else {
-    out = `[${_formatName(String(first))}]`;
-    rest = path.slice(1);
-  }
-  for (const segment of rest) {
-    out += typeof segment === "number"
-      ? `[${segment}]`
-      : `.${_formatName(segment)}`;
-  }
-  return out;
-}
-
-/**
  * Whether a parsed TOML value is a table (not an array, not a date).
  *
  * @param value A parsed value.
@@ -331,10 +297,6 @@ export function describeType(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   if (isTable(value)) return "a table";
   return String(value);
-}
-
-function _formatName(name: string): string {
-  return /^[A-Za-z0-9_-]+$/.test(name) ? name : JSON.stringify(name);
 }
 
 /** Levenshtein distance, for "did you mean" hints on short keys. */
