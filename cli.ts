@@ -122,7 +122,9 @@ Options (they must come before the component; what follows it goes to the compon
   -h, --help                 Show this help
 
 Exit codes: the component's own; 1 when Warden cannot load, link or invoke it;
-2 for a bad command line; 134 when the component traps.`;
+2 for a bad command line or a missing grant; 134 when the component traps,
+as on a denied call whose WIT has no error value; 130 or 143 on SIGINT or
+SIGTERM with --audit.`;
 
 const INSPECT_HELP = `Usage: warden inspect [options] <component.wasm>
 
