@@ -187,6 +187,15 @@ export type {
   LoadHostSetOptions,
 } from "./src/bundles/host_set.ts";
 export { HostBundleError } from "./src/bundles/host_bundle_error.ts";
+export { loadNativeBundle } from "./src/bundles/native_bundle.ts";
+export type {
+  LoadNativeBundleOptions,
+  NativeHostBundle,
+} from "./src/bundles/native_bundle.ts";
+export { deriveNativeAbi } from "./src/bundles/native_abi.ts";
+export type { NativeAbi } from "./src/bundles/native_abi.ts";
+export { NativeErrorResult } from "./src/bundles/native_calls.ts";
+export type { NativeCallOptions } from "./src/bundles/native_calls.ts";
 export { createHostStreams } from "./src/bundles/host_streams.ts";
 export type { HostStreams } from "./src/bundles/host_streams.ts";
 export {

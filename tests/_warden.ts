@@ -41,10 +41,16 @@ export interface WardenOptions {
   readonly cacheDir?: string;
   /** Working directory. @default ROOT */
   readonly cwd?: string;
+  /**
+   * Deno's permission flags for the Warden process, to prove what it
+   * needs, e.g. `["--allow-read", "--allow-env"]`. @default ["-A"]
+   */
+  readonly permissions?: readonly string[];
 }
 
 /**
- * Runs `deno run -A cli.ts ...args` and collects its output.
+ * Runs `deno run -A cli.ts ...args` (or with `options.permissions` in place
+ * of `-A`) and collects its output.
  *
  * @param args Arguments after `cli.ts`.
  * @param options Input, environment, cache and cwd.
@@ -55,7 +61,12 @@ export async function warden(
   options: WardenOptions = {},
 ): Promise<WardenResult> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(ROOT, "cli.ts"), ...args],
+    args: [
+      "run",
+      ...(options.permissions ?? ["-A"]),
+      join(ROOT, "cli.ts"),
+      ...args,
+    ],
     cwd: options.cwd ?? ROOT,
     env: {
       WARDEN_CACHE_DIR: options.cacheDir ?? SHARED_CACHE,

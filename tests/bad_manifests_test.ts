@@ -100,7 +100,8 @@ const CASES: Record<string, BadCase> = {
   unknown_top_level_table: {
     key: "[metadata]",
     line: 6,
-    message: /is not a known key \(known keys: host, permissions, config\)/,
+    message:
+      /is not a known key \(known keys: host, permissions, config, symbols\)/,
   },
   unknown_host_key: {
     key: "[host].libs",
@@ -500,6 +501,62 @@ const CASES: Record<string, BadCase> = {
     key: "[host].implementation",
     line: 5,
     message: /is not a known key/,
+  },
+
+  // [symbols]: a native bundle's C symbols
+  symbols_not_table: {
+    key: "[symbols]",
+    line: 1,
+    message: /must be a table, not a string/,
+  },
+  symbols_bad_key: {
+    key: "[symbols].get",
+    line: 7,
+    message:
+      /does not name a function \(write "ns:pkg\/iface#function", .* e\.g\. "keyvalue:store\/store#get"\)/,
+  },
+  symbols_not_c_identifier: {
+    key: '[symbols]."warden:kv/store#get"',
+    line: 7,
+    message: /"kv-get" is not a C identifier \(use letters, digits and "_"/,
+  },
+  symbols_value_wrong_type: {
+    key: '[symbols]."warden:kv/store#get"',
+    line: 7,
+    message: /must be a string, not an integer/,
+  },
+  symbols_used_twice: {
+    key: '[symbols]."[init]"',
+    line: 8,
+    message:
+      /"kv_get" is already the symbol of "warden:kv\/store#get" \(each function needs its own symbol\)/,
+  },
+  symbols_without_lib: {
+    key: "[symbols]",
+    line: 6,
+    message: /names native symbols, but there is no lib/,
+  },
+  symbols_with_module: {
+    key: "[symbols]",
+    line: 7,
+    message:
+      /names native symbols, but the host has a module, which is its implementation/,
+  },
+  symbols_unknown_function: {
+    key: '[symbols]."warden:kv/store#list-keys"',
+    line: 8,
+    message:
+      /names "list-keys", which interface "warden:kv\/store@0\.1\.0" does not declare \(it has "get"\)/,
+  },
+  symbols_same_function_twice: {
+    key: '[symbols]."warden:kv/store@0.1.0#get"',
+    line: 8,
+    message: /names the same function as "warden:kv\/store#get" \(keep one\)/,
+  },
+  hosts_symbols_with_bundle: {
+    key: "[[host]][0].symbols",
+    line: 7,
+    message: /cannot be given with bundle/,
   },
 
   // warden.toml: syntax, tables and unknown keys

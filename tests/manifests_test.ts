@@ -40,6 +40,7 @@ Deno.test("readHostToml() reads the good keyvalue bundle into the expected value
     },
     requires: ["wasi:logging/logging@0.1.0"],
     config: { journal: "wal", max_keys: 1000 },
+    symbols: {},
   });
   assert.equal(
     (await readHostToml(KEYVALUE, { os: "darwin" })).lib?.written,

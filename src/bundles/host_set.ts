@@ -14,6 +14,10 @@ import { isSandboxedWasi } from "../providers/wasi/wasi_sandbox.ts";
 import { findProviders, refuseSandboxedWasi } from "./bundle_link.ts";
 import { HostBundleError } from "./host_bundle_error.ts";
 import {
+  loadNativeBundle,
+  type LoadNativeBundleOptions,
+} from "./native_bundle.ts";
+import {
   type LoadedHostBundle,
   loadTypeScriptBundle,
   type LoadTypeScriptBundleOptions,
@@ -31,7 +35,10 @@ export interface CheckHostSetOptions {
 
 /** Options for {@linkcode loadHostSet}. */
 export interface LoadHostSetOptions
-  extends CheckHostSetOptions, LoadTypeScriptBundleOptions {}
+  extends
+    CheckHostSetOptions,
+    LoadTypeScriptBundleOptions,
+    LoadNativeBundleOptions {}
 
 /** A requirement of a checked host, resolved to the host that serves it. */
 export interface HostRequirement {
@@ -157,15 +164,18 @@ export async function checkHostSet(
 
 /**
  * Checks and loads the host bundles given by folder and by a hosts.toml:
- * {@linkcode checkHostSet}, then each bundle's module is imported and its
- * factory called, in dependency order, each bundle getting the
- * implementations of what it requires as `context.imports`.
+ * {@linkcode checkHostSet}, then, in dependency order, each bundle's module
+ * is imported and its factory called, each getting the implementations of
+ * what it requires as `context.imports` — or, for a bundle with a `lib`
+ * and no `module`, its native library is opened and bound through the
+ * native ABI (`loadNativeBundle`).
  *
  * @param options The folders, the hosts.toml, and how bundles are loaded.
  * @returns The loaded bundles in dependency order, and the provider picks.
  * @throws {ManifestError} When a host.toml, the hosts.toml or a WIT is bad.
  * @throws {HostBundleError} As {@linkcode checkHostSet} does, and when a
- * bundle's module does not load or match its WIT.
+ * bundle's module does not load or match its WIT, or its native library
+ * cannot be bound (see `loadNativeBundle`).
  * @example
  * ```ts ignore
  * const { bundles } = await loadHostSet({ hostsFile: "hosts.toml" });
@@ -186,9 +196,13 @@ export async function loadHostSet(
       )!;
       imports[served.unversioned] = served.implementation;
     }
+    // A module is the implementation (it may open a lib itself); a lib
+    // alone is bound through the native ABI.
     loaded.set(
       host.name,
-      await loadTypeScriptBundle(host.checked, { ...options, imports }),
+      host.checked.manifest.module === undefined
+        ? loadNativeBundle(host.checked, options)
+        : await loadTypeScriptBundle(host.checked, { ...options, imports }),
     );
   }
   return Object.freeze({

@@ -44,6 +44,12 @@ export interface HostContext {
   /** The bundle folder (absolute). */
   readonly dir: string;
   /**
+   * The bundle's native library (absolute) when its host.toml gives both
+   * `module` and `lib`: the module is the implementation and opens the
+   * library itself with `Deno.dlopen`. `undefined` without a `lib`.
+   */
+  readonly lib: string | undefined;
+  /**
    * The bundle's configuration: its host.toml `[config]` defaults,
    * overridden key by key by the `config` of the hosts.toml entry that
    * loads it.
@@ -169,7 +175,7 @@ export async function loadTypeScriptBundle(
   if (manifest.module === undefined) {
     throw new HostBundleError(
       name,
-      `Host bundle "${name}" has no TypeScript module (native libraries cannot be loaded yet; add module = "host.ts" to its host.toml)`,
+      `Host bundle "${name}" has no TypeScript module (load its native library with loadNativeBundle, or add module = "host.ts" to its host.toml)`,
     );
   }
   const written = relative(manifest.dir, manifest.module.path) ||
@@ -457,6 +463,33 @@ interface _Resource {
   readonly statics: { name: string; fn: WitFunction }[];
 }
 
+/**
+ * Makes a bundle's data folder, `<data root>/bundles/<name>`, if it does
+ * not exist yet.
+ *
+ * @param name The bundle's name.
+ * @param dataRoot The data root. @default defaultDataDir()
+ * @returns The folder's path.
+ * @throws {HostBundleError} When no data root is given and no home folder
+ * is known.
+ * @example
+ * ```ts ignore
+ * bundleDataDir("keyvalue", "/tmp/data"); // "/tmp/data/bundles/keyvalue"
+ * ```
+ */
+export function bundleDataDir(name: string, dataRoot?: string): string {
+  const root = dataRoot ?? defaultDataDir();
+  if (root === undefined) {
+    throw new HostBundleError(
+      name,
+      `Host bundle "${name}" has no data folder: no home folder is known (set WARDEN_DATA_DIR)`,
+    );
+  }
+  const dir = join(root, "bundles", name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 function _context(
   manifest: HostBundleManifest,
   options: LoadTypeScriptBundleOptions,
@@ -468,24 +501,14 @@ function _context(
     name,
     version: manifest.version,
     dir: manifest.dir,
+    lib: manifest.lib?.path,
     config: manifest.config,
     imports: Object.freeze({ ...options.imports }),
     log(message: string): void {
       sink?.(name, String(message));
     },
     get dataDir(): string {
-      if (dataDir === undefined) {
-        const root = options.dataRoot ?? defaultDataDir();
-        if (root === undefined) {
-          throw new HostBundleError(
-            name,
-            `Host bundle "${name}" has no data folder: no home folder is known (set WARDEN_DATA_DIR)`,
-          );
-        }
-        const dir = join(root, "bundles", name);
-        mkdirSync(dir, { recursive: true });
-        dataDir = dir;
-      }
+      dataDir ??= bundleDataDir(name, options.dataRoot);
       return dataDir;
     },
     streams: createHostStreams(),

@@ -35,6 +35,7 @@
  * @module
  */
 
+import { JCO_TYPED_ARRAYS } from "./jco_typed_arrays.ts";
 import { formatWitType } from "../wit/format.ts";
 import type { WitField, WitFunction, WitType } from "../wit/types.ts";
 import type { WaveCall, WaveNode } from "./wave_parse.ts";
@@ -397,21 +398,6 @@ function _float(node: WaveNode, kind: "f32" | "f64", path: string): number {
   return value;
 }
 
-const _TYPED_ARRAYS: Partial<
-  Record<WitType["kind"], { from(values: Iterable<never>): unknown }>
-> = {
-  u8: Uint8Array,
-  s8: Int8Array,
-  u16: Uint16Array,
-  s16: Int16Array,
-  u32: Uint32Array,
-  s32: Int32Array,
-  u64: BigUint64Array,
-  s64: BigInt64Array,
-  f32: Float32Array,
-  f64: Float64Array,
-};
-
 function _list(
   node: WaveNode,
   type: WitType & { kind: "list" },
@@ -429,7 +415,7 @@ function _list(
   const items = node.items.map((item, i) =>
     waveToJs(item, type.element, `${path}[${i}]`)
   );
-  const typed = _TYPED_ARRAYS[type.element.kind];
+  const typed = JCO_TYPED_ARRAYS[type.element.kind];
   return typed === undefined ? items : typed.from(items as Iterable<never>);
 }
 

@@ -207,3 +207,33 @@ export class MemorySink implements AuditSink {
   /** Nothing to close. */
   close(): void {}
 }
+
+/**
+ * The calls, as `[member, decision]`, that the store scenario of
+ * `gate_jco_test.ts` makes first; the native store test drives the same
+ * scenario against C and expects the same start.
+ */
+export const STORE_CALLS: readonly (readonly [string, string])[] = [
+  ["bucket.constructor", "allow"],
+  ["bucket.open", "allow"],
+  ["lookup", "allow"],
+  ["bucket.name", "allow"],
+  ["bucket.name", "allow"],
+  ["bucket.name", "allow"],
+  ["lookup", "allow"],
+  ["bucket.get", "allow"],
+  ["bucket.get", "allow"],
+];
+
+/**
+ * Each audited event as `[member, decision]`, the member being the part of
+ * the call name after `#`.
+ *
+ * @param sink The sink that recorded them.
+ * @returns The pairs, in order.
+ */
+export function memberDecisions(sink: MemorySink): [string, string][] {
+  return sink.events.map((
+    event,
+  ) => [event.call.split("#")[1]!, event.decision]);
+}

@@ -23,6 +23,7 @@ import {
   WitError,
   type WitPackage,
 } from "../wit/wit_package.ts";
+import { resolveSymbolKey } from "../bundles/native_abi.ts";
 
 /** A bundle whose `host.toml` and WIT are both valid. */
 export interface CheckedHostBundle {
@@ -73,11 +74,11 @@ export async function checkHostWit(
   manifest: HostBundleManifest,
   witKey: readonly TomlPathSegment[],
 ): Promise<CheckedHostBundle> {
+  let wit: WitPackage;
   try {
-    const wit = await loadWitPackage(manifest.wit.path, {
+    wit = await loadWitPackage(manifest.wit.path, {
       relativeTo: manifest.dir,
     });
-    return Object.freeze({ manifest, wit });
   } catch (error) {
     if (!(error instanceof WitError)) throw error;
     const file = manifest.file;
@@ -98,6 +99,42 @@ export async function checkHostWit(
         ...(line === undefined ? {} : { line }),
         cause: error,
       },
+    );
+  }
+  await _checkSymbolKeys(manifest, witKey, wit);
+  return Object.freeze({ manifest, wit });
+}
+
+/**
+ * Checks that every `[symbols]` key names a function, resource destructor
+ * or hook of the WIT, and no two keys the same one.
+ */
+async function _checkSymbolKeys(
+  manifest: HostBundleManifest,
+  witKey: readonly TomlPathSegment[],
+  wit: WitPackage,
+): Promise<void> {
+  const named = new Map<string, string>();
+  for (const key of Object.keys(manifest.symbols)) {
+    const found = resolveSymbolKey(key, wit.interfaces);
+    const earlier = "key" in found ? named.get(found.key) : undefined;
+    if ("key" in found && earlier === undefined) {
+      named.set(found.key, key);
+      continue;
+    }
+    const isBundle = basename(manifest.file) === HOST_TOML;
+    const path = isBundle
+      ? ["symbols", key]
+      : [...witKey.slice(0, -1), "symbols", key];
+    const doc = await TomlDocument.read(
+      manifest.file,
+      isBundle ? "host.toml" : "hosts.toml",
+    );
+    throw doc.error(
+      path,
+      "problem" in found
+        ? found.problem
+        : `names the same function as "${earlier}" (keep one)`,
     );
   }
 }

@@ -11,6 +11,7 @@ import {
   type ResolvedManifestPath,
   resolveManifestPath,
 } from "./manifest_path.ts";
+import { validateSymbols } from "./host_symbols.ts";
 import { parseSemver } from "./semver.ts";
 import {
   describeType,
@@ -110,6 +111,12 @@ export interface HostBundleManifest {
    * `config`). Empty when none.
    */
   readonly config: Readonly<Record<string, unknown>>;
+  /**
+   * The C symbols of a native host's functions, by `ns:pkg/iface#function`
+   * (or `[init]`, `[take]`), where they differ from the names derived from
+   * its WIT (`[symbols]`, see docs/native-abi.md). Empty when none.
+   */
+  readonly symbols: Readonly<Record<string, string>>;
 }
 
 /** Options for {@linkcode validateHostFields}. */
@@ -126,6 +133,8 @@ export interface HostFieldsOptions {
   readonly permissions: TomlSite;
   /** Where the config table is, and its value (`undefined` when absent). */
   readonly config: TomlSite;
+  /** Where the symbols table is, and its value. @default absent */
+  readonly symbols?: TomlSite;
 }
 
 /** A place in a manifest and the value found there (`undefined` when absent). */
@@ -313,6 +322,12 @@ export async function validateHostFields(
   const config = options.config.value === undefined
     ? {}
     : doc.table(options.config.path, options.config.value);
+  const symbols = options.symbols === undefined
+    ? {}
+    : validateSymbols(doc, options.symbols.path, options.symbols.value, {
+      hasLib: table.lib !== undefined,
+      hasModule: module !== undefined,
+    });
   return deepFreeze({
     file: doc.path,
     dir: doc.dir,
@@ -325,6 +340,7 @@ export async function validateHostFields(
     permissions,
     requires,
     config,
+    symbols,
   });
 }
 

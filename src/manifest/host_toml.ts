@@ -12,6 +12,9 @@
  * [permissions]                # what the bundle's host code needs from Deno
  * ffi = true
  * read = ["data"]
+ *
+ * [symbols]                    # a native lib's C symbols, where not derived
+ * "keyvalue:store/store#get" = "kv_get"
  * ```
  *
  * See docs/host-bundles.md for every field and rule.
@@ -157,7 +160,7 @@ async function _validate(
   doc: TomlDocument,
   options: HostTomlOptions,
 ): Promise<HostBundleManifest> {
-  doc.knownKeys([], doc.root, ["host", "permissions", "config"]);
+  doc.knownKeys([], doc.root, ["host", "permissions", "config", "symbols"]);
   const raw = doc.required(
     [],
     doc.root,
@@ -178,6 +181,7 @@ async function _validate(
     ...(options.os === undefined ? {} : { os: options.os }),
     permissions: { path: ["permissions"], value: doc.root.permissions },
     config: { path: ["config"], value: doc.root.config },
+    symbols: { path: ["symbols"], value: doc.root.symbols },
   });
 }
 

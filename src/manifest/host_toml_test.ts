@@ -53,11 +53,40 @@ Deno.test("readHostToml() reads the seed's host.toml: name, lib and a wit folder
       permissions: {},
       requires: [],
       config: {},
+      symbols: {},
     });
     assert.equal("version" in host, false);
     assert.ok(Object.isFrozen(host));
     assert.ok(Object.isFrozen(host.wit));
     assert.deepEqual(await readHostToml(join(dir, HOST_TOML)), host);
+  });
+});
+
+Deno.test("readHostToml() reads a native bundle's [symbols]", async () => {
+  await withBundle({
+    ...FILES,
+    [HOST_TOML]: `[host]
+name = "kv"
+wit = "wit"
+lib = "lib/libkv.so"
+
+[symbols]
+"keyvalue:store/store#get" = "kv_get"
+"keyvalue:store/store@0.1.0#[method]cursor.next" = "kv_next"
+"keyvalue:store/store#[resource-drop]cursor" = "kv_cursor_free"
+"[init]" = "kv_open"
+"[take]" = "kv_take"
+`,
+  }, async (dir) => {
+    const host = await readHostToml(dir);
+    assert.deepEqual(host.symbols, {
+      "keyvalue:store/store#get": "kv_get",
+      "keyvalue:store/store@0.1.0#[method]cursor.next": "kv_next",
+      "keyvalue:store/store#[resource-drop]cursor": "kv_cursor_free",
+      "[init]": "kv_open",
+      "[take]": "kv_take",
+    });
+    assert.ok(Object.isFrozen(host.symbols));
   });
 });
 

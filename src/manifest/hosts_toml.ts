@@ -51,6 +51,7 @@ export const HOST_ENTRY_KEYS: readonly string[] = Object.freeze([
   "permissions",
   "requires",
   "config",
+  "symbols",
 ]);
 
 const _EXPLICIT_KEYS = [
@@ -60,6 +61,7 @@ const _EXPLICIT_KEYS = [
   "version",
   "permissions",
   "requires",
+  "symbols",
 ];
 
 /** One `[[host]]` entry of a hosts.toml, validated. */
@@ -234,6 +236,7 @@ async function _validate(
           value: entry.permissions,
         },
         config: { path: [...path, "config"], value: entry.config },
+        symbols: { path: [...path, "symbols"], value: entry.symbols },
       }),
     });
   }

@@ -1,0 +1,2 @@
+// A placeholder implementation: bad-manifest fixtures are never loaded.
+export {};
