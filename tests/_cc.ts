@@ -15,6 +15,8 @@ export interface SharedLibrary {
   readonly headers?: readonly string[];
   /** The library to write, e.g. `bundles/native-kv/lib/libnative_kv.so`. */
   readonly output: string;
+  /** Arguments after the sources: libraries to link, e.g. `["-lm"]`. */
+  readonly flags?: readonly string[];
 }
 
 /**
@@ -61,6 +63,7 @@ export async function buildSharedLibrary(
     "-o",
     temporary,
     ...library.sources,
+    ...(library.flags ?? []),
   ];
   let output: Deno.CommandOutput;
   try {
