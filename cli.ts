@@ -5,6 +5,10 @@
  *
  * @module
  */
+import {
+  parseTrustClass,
+  type TrustClass,
+} from "./src/isolation/trust_class.ts";
 import { prepareComponent } from "./src/component/prepare.ts";
 import { componentGrants, runCommand } from "./src/component/run_command.ts";
 import {
@@ -114,6 +118,8 @@ Options (they must come before the component; what follows it goes to the compon
                              (see docs/audit.md; check it with warden audit verify);
                              overrides a manifest's [audit] file
   --audit-level <LEVEL>      all (default, or the manifest's level), denials, or off
+  --trust <CLASS>            untrusted (default, or the manifest's trust) or trusted: only a
+                             trusted component may be served by host bundles with native code
   --host-config <FILE>       Load the hosts a hosts.toml lists: bundles found on its search paths
                              and hosts given by wit and module, with their config; its
                              [providers] pick between hosts serving the same interface
@@ -198,6 +204,7 @@ const RUN_FLAGS = {
   "no-prompt": { type: "boolean" },
   audit: { type: "string" },
   "audit-level": { type: "string" },
+  trust: { type: "string" },
   "cache-dir": { type: "string" },
   "no-cache": { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -286,6 +293,7 @@ async function _run(args: readonly string[]): Promise<number> {
     hostsFile: values["host-config"],
     audit: values.audit,
     auditLevel: _auditLevel(values["audit-level"]),
+    trust: _trust(values.trust),
     args: guestArgs,
   };
   let plan: RunPlan;
@@ -318,7 +326,7 @@ async function _run(args: readonly string[]): Promise<number> {
     ...(cacheDir === undefined ? {} : { cacheDir }),
     ...(plan.digest === undefined ? {} : { digest: plan.digest }),
   });
-  const hosts = await _loadHosts(plan.bundleDirs, plan.hostsFile);
+  const hosts = await _loadHosts(plan);
   const grants = [...plan.grants, ..._promptedGrants(component, plan, values)];
   using audit = plan.audit === undefined
     ? undefined
@@ -350,6 +358,18 @@ async function _openAudit(file: string, level: AuditLevel): Promise<AuditLog> {
     level,
     onSignal: (code) => Deno.exit(code),
   });
+}
+
+/** `--trust`, checked. */
+function _trust(text: string | undefined): TrustClass | undefined {
+  if (text === undefined) return undefined;
+  const trust = parseTrustClass(text);
+  if (trust === undefined) {
+    throw new _UsageError(
+      `Invalid --trust "${text}" (use untrusted or trusted)`,
+    );
+  }
+  return trust;
 }
 
 /** `--audit-level`, checked. */
@@ -401,8 +421,7 @@ function _promptedGrants(
  * their log lines go to stderr.
  */
 async function _loadHosts(
-  bundleDirs: readonly string[],
-  hostsFile: string | undefined,
+  { bundleDirs, hostsFile, trust }: RunPlan,
 ): Promise<
   {
     bundles?: readonly LoadedHostBundle[];
@@ -415,6 +434,7 @@ async function _loadHosts(
   return await loadHostSet({
     bundleDirs,
     ...(hostsFile === undefined ? {} : { hostsFile }),
+    trust,
     log: (bundle, message) => console.error(`[${bundle}] ${message}`),
   });
 }

@@ -287,3 +287,5 @@ export type {
   AuditSummary,
   DecisionCounts,
 } from "./src/audit/audit_summary.ts";
+export { parseTrustClass, TRUST_CLASSES } from "./src/isolation/trust_class.ts";
+export type { TrustClass } from "./src/isolation/trust_class.ts";

@@ -580,11 +580,16 @@ const CASES: Record<string, BadCase> = {
     line: 2,
     message: /is not a known key \(known keys: bundles, config\)/,
   },
-  warden_unknown_component_key: {
+  warden_bad_trust: {
     key: "[components].app.trust",
     line: 3,
+    message: /"root" is not a trust class \(use "untrusted" or "trusted"\)/,
+  },
+  warden_unknown_component_key: {
+    key: "[components].app.class",
+    line: 3,
     message:
-      /is not a known key \(known keys: path, digest, args, env, inherit_env, dirs, allow_net, inherit_network, grants\)/,
+      /is not a known key \(known keys: path, digest, args, env, inherit_env, dirs, allow_net, inherit_network, grants, trust\)/,
   },
   warden_component_key_typo: {
     key: "[components].app.grant",

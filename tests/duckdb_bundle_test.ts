@@ -35,6 +35,8 @@ function _app(
   return warden(
     [
       "run",
+      "--trust",
+      "trusted",
       "--host-bundle",
       DUCKDB_DIR,
       ...(options.grant ?? GRANT),

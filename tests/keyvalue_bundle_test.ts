@@ -63,12 +63,14 @@ function _kv(
     grant?: readonly string[];
     flags?: readonly string[];
     permissions?: readonly string[];
+    trust?: readonly string[];
   } = {},
 ): Promise<WardenResult> {
   const hosts = options.hosts ?? ["--host-bundle", bundle.dir];
   return warden(
     [
       "run",
+      ...(options.trust ?? ["--trust", "trusted"]),
       ...hosts,
       ...(options.grant ?? GRANT),
       ...(options.flags ?? []),
@@ -409,3 +411,24 @@ Deno.test("bundles/native-kv's WIT is a byte-for-byte copy of bundles/keyvalue's
   );
   assert.deepEqual(names[1], names[0]);
 });
+
+Deno.test("warden run refuses bundles/native-kv for a component that is not trusted", () =>
+  _withTemp(async (data) => {
+    for (const trust of [[], ["--trust", "untrusted"]]) {
+      const result = await _kv(BUNDLES[1]!, data, ["get", "k"], { trust });
+      assert.equal(result.code, 1);
+      assert.equal(result.stdout, "");
+      assert.equal(
+        result.stderr,
+        'error: Host bundle "native-kv" loads native code ("lib/libnative_kv.so"), which serves only trusted components, and this one runs as untrusted (pass --trust trusted, or set trust = "trusted" on the component in warden.toml, if you trust it)\n',
+      );
+    }
+    const bad = await _kv(BUNDLES[1]!, data, ["get", "k"], {
+      trust: ["--trust", "root"],
+    });
+    assert.equal(bad.code, 2);
+    assert.equal(
+      bad.stderr,
+      'error: Invalid --trust "root" (use untrusted or trusted)\n',
+    );
+  }));

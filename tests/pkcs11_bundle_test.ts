@@ -52,6 +52,8 @@ function _app(
   return warden(
     [
       "run",
+      "--trust",
+      "trusted",
       "--host-bundle",
       BUNDLE,
       ...(options.grant ?? ["--grant", "warden:pkcs11/pkcs11"]),

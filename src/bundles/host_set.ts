@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { TrustClass } from "../isolation/trust_class.ts";
 import { checkHostBundle, checkHostWit } from "../manifest/bundle_check.ts";
 import type { CheckedHostBundle } from "../manifest/bundle_check.ts";
 import type { HostTomlOptions } from "../manifest/host_toml.ts";
@@ -38,7 +39,14 @@ export interface LoadHostSetOptions
   extends
     CheckHostSetOptions,
     LoadTypeScriptBundleOptions,
-    LoadNativeBundleOptions {}
+    LoadNativeBundleOptions {
+  /**
+   * The trust class of the component the bundles serve: a bundle with a
+   * native library (`lib`) loads only for a `trusted` one.
+   * @default "untrusted"
+   */
+  readonly trust?: TrustClass;
+}
 
 /** A requirement of a checked host, resolved to the host that serves it. */
 export interface HostRequirement {
@@ -174,8 +182,9 @@ export async function checkHostSet(
  * @returns The loaded bundles in dependency order, and the provider picks.
  * @throws {ManifestError} When a host.toml, the hosts.toml or a WIT is bad.
  * @throws {HostBundleError} As {@linkcode checkHostSet} does, and when a
- * bundle's module does not load or match its WIT, or its native library
- * cannot be bound (see `loadNativeBundle`).
+ * bundle has a native library but `trust` is not `trusted`, its module does
+ * not load or match its WIT, or its native library cannot be bound (see
+ * `loadNativeBundle`).
  * @example
  * ```ts ignore
  * const { bundles } = await loadHostSet({ hostsFile: "hosts.toml" });
@@ -186,6 +195,17 @@ export async function loadHostSet(
   options: LoadHostSetOptions,
 ): Promise<HostSet> {
   const { bundles, providers } = await checkHostSet(options);
+  if ((options.trust ?? "untrusted") !== "trusted") {
+    const native = bundles.find((b) => b.checked.manifest.lib !== undefined);
+    if (native !== undefined) {
+      throw new HostBundleError(
+        native.name,
+        `Host bundle "${native.name}" loads native code ("${
+          native.checked.manifest.lib!.written
+        }"), which serves only trusted components, and this one runs as untrusted (pass --trust trusted, or set trust = "trusted" on the component in warden.toml, if you trust it)`,
+      );
+    }
+  }
   const loaded = new Map<string, LoadedHostBundle>();
   for (const host of bundles) {
     const imports: Record<string, Readonly<Record<string, unknown>>> = {};

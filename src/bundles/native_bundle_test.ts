@@ -501,9 +501,15 @@ Deno.test({
         join(layered, "host.toml"),
         '[host]\nname = "layered"\nwit = "add.wit"\nmodule = "host.ts"\nlib = "lib/libnative_test.so"\n',
       );
+      await assert.rejects(
+        loadHostSet({ bundleDirs: [BUNDLE, layered], dataRoot: dir }),
+        /^HostBundleError: Host bundle "[a-z-]+" loads native code \(".+"\), which serves only trusted components/,
+        "untrusted by default",
+      );
       const set = await loadHostSet({
         bundleDirs: [BUNDLE, layered],
         dataRoot: dir,
+        trust: "trusted",
       });
       const [native, typescript] = set.bundles;
       try {

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import type { TrustClass } from "../isolation/trust_class.ts";
 import type { AuditLevel } from "../audit/audit_event.ts";
 import type { Grant } from "../gate/grant.ts";
 import type { ManifestGrantsTable } from "../gate/missing_grants.ts";
@@ -39,6 +40,8 @@ export interface RunFlags {
   readonly audit?: string | undefined;
   /** `--audit-level`, when given. */
   readonly auditLevel?: AuditLevel | undefined;
+  /** `--trust`, when given. */
+  readonly trust?: TrustClass | undefined;
 }
 
 /** Everything a run needs besides the cache settings. */
@@ -59,6 +62,8 @@ export interface RunPlan {
   readonly digest?: DigestPin;
   /** The manifest table the grants come from, for missing-grant messages. */
   readonly grantsTable?: ManifestGrantsTable;
+  /** The component's trust class. */
+  readonly trust: TrustClass;
 }
 
 /** Options for {@linkcode planAppRun}: the command line's flags and choices. */
@@ -104,6 +109,7 @@ export function planRun(
     wasi: { ...flags.wasi, args: [_programName(path), ...flags.args ?? []] },
     grants: flags.grants,
     bundleDirs: flags.bundleDirs,
+    trust: flags.trust ?? "untrusted",
     ...(flags.hostsFile === undefined ? {} : { hostsFile: flags.hostsFile }),
     ...(flags.audit === undefined
       ? {}
@@ -149,6 +155,7 @@ export function planAppRun(
     },
     grants: [...component.grants, ...options.grants],
     bundleDirs: [...manifest.hosts.bundles, ...options.bundleDirs],
+    trust: options.trust ?? component.trust,
     ...(hostsFile === undefined ? {} : { hostsFile }),
     ...(auditFile === undefined ? {} : { audit: { file: auditFile, level } }),
     ...(component.digest === undefined ? {} : {

@@ -28,8 +28,9 @@ function component(
     net: [],
     inheritNetwork: false,
     grants: [],
+    trust: "untrusted",
     ...parts,
-  };
+  } as WardenComponent;
 }
 
 function manifest(
@@ -67,6 +68,7 @@ Deno.test("planRun() plans a command-line run: the file's name is args[0]", () =
     wasi: { ...NO_WASI_GRANTS, args: ["app.wasm", "a", "b"] },
     grants: [],
     bundleDirs: [],
+    trust: "untrusted",
     hostsFile: "hosts.toml",
     audit: { file: "audit.jsonl", level: "all" },
   });
@@ -99,6 +101,7 @@ Deno.test("planAppRun() takes everything from the manifest when no flag is given
       source: '[components].app.digest in "demo/warden.toml"',
     },
     grantsTable: { table: "[components.app.grants]", file: "demo/warden.toml" },
+    trust: "untrusted",
   });
 });
 

@@ -26,6 +26,7 @@
  *
  * @module
  */
+import { parseTrustClass, type TrustClass } from "../isolation/trust_class.ts";
 import { dirname } from "node:path";
 import type { AuditLevel } from "../audit/audit_event.ts";
 import { parseDigest } from "../component/digest_pin.ts";
@@ -66,6 +67,7 @@ export const COMPONENT_KEYS: readonly string[] = Object.freeze([
   "allow_net",
   "inherit_network",
   "grants",
+  "trust",
 ]);
 
 const _AUDIT_KEYS = ["file", "level"];
@@ -111,6 +113,8 @@ export interface WardenComponent {
   readonly inheritNetwork: boolean;
   /** What the component may call, as `--grant`. */
   readonly grants: readonly Grant[];
+  /** Its trust class, as `--trust`: `untrusted` unless the manifest says so. */
+  readonly trust: TrustClass;
 }
 
 /** A warden.toml, validated, with every path resolved and checked. */
@@ -364,7 +368,28 @@ async function _component(
       table.inherit_network,
     ),
     grants: Object.freeze(grants),
+    trust: _trust(doc, at("trust"), table.trust),
   });
+}
+
+/** `trust = "untrusted" | "trusted"`. */
+function _trust(
+  doc: TomlDocument,
+  path: readonly TomlPathSegment[],
+  value: unknown,
+): TrustClass {
+  if (value === undefined) return "untrusted";
+  const written = doc.string(path, value);
+  const trust = parseTrustClass(written);
+  if (trust === undefined) {
+    throw doc.error(
+      path,
+      `${
+        JSON.stringify(written)
+      } is not a trust class (use "untrusted" or "trusted")`,
+    );
+  }
+  return trust;
 }
 
 /** `env = { NAME = "value" }`: names as `--env` accepts them, string values. */

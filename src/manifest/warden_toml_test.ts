@@ -113,6 +113,7 @@ Deno.test("readWardenToml() leaves out what is not written: no audit, no hosts, 
       net: [],
       inheritNetwork: false,
       grants: [],
+      trust: "untrusted",
     });
     assert.ok(!("args" in app!) && !("digest" in app!));
   });
