@@ -193,6 +193,7 @@ Deno.test("warden inspect --host-bundle satisfies the greeter's import, in text 
     origin: `--host-bundle "${GREETER_HOST}"`,
     manifest: join(GREETER_HOST, "host.toml"),
     interfaces: ["warden:fixtures/host@0.1.0"],
+    native: false,
   }]);
   assert.deepEqual(report.imports, [{
     name: "warden:fixtures/host@0.1.0",
@@ -542,4 +543,18 @@ Deno.test("warden inspect --help and the main help describe the command", async 
   assert.deepEqual(_ok(await warden(["help", "inspect"])), help);
   const main = _ok(await warden(["--help"]));
   assert.ok(main.some((l) => /^ {2}inspect <component\.wasm> {2,}\S/.test(l)));
+});
+
+Deno.test("warden inspect marks a native bundle as serving only trusted components", async () => {
+  const result = await warden([
+    "inspect",
+    "--host-bundle",
+    join(ROOT, "bundles", "native-kv"),
+    fixture("kv-app"),
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stdout,
+    /\n {2}"native-kv" from --host-bundle ".*native-kv": keyvalue:store\/store@0\.1\.0 \(native code: serves only --trust trusted\)\n/,
+  );
 });

@@ -58,6 +58,11 @@ export interface InspectedBundle {
   readonly manifest: string;
   /** The interfaces it provides, with versions. */
   readonly interfaces: readonly string[];
+  /**
+   * Whether it runs native code (it has a `lib`): it then serves only a
+   * component run with `--trust trusted`.
+   */
+  readonly native: boolean;
 }
 
 /** One function of an import or export. */
@@ -275,6 +280,7 @@ export function buildInspectReport(
       origin: b.origin,
       manifest: b.checked.manifest.file,
       interfaces: candidates[index]!.interfaces,
+      native: b.checked.manifest.lib !== undefined,
     })),
     imports,
     exports: signature.exports.map((item) => ({

@@ -46,7 +46,9 @@ export function formatInspectReport(report: InspectReport): string {
       ? [
         "Host bundles:",
         ...bundles.map((b) =>
-          `  "${b.name}" from ${b.origin}: ${b.interfaces.join(", ")}`
+          `  "${b.name}" from ${b.origin}: ${b.interfaces.join(", ")}${
+            b.native ? " (native code: serves only --trust trusted)" : ""
+          }`
         ),
       ]
       : [

@@ -99,12 +99,20 @@ Deno.test("formatInspectReport() names providers, grants, picks and why an impor
       origin: '--host-bundle "kv"',
       manifest: "/kv/host.toml",
       interfaces: ["a:b/c@0.1.2", "a:b/d@0.2.0"],
+      native: false,
+    }, {
+      name: "kv2",
+      origin: '--host-bundle "kv2"',
+      manifest: "/kv2/host.toml",
+      interfaces: ["a:b/e@0.1.1"],
+      native: true,
     }]),
   );
   const lines = text.split("\n");
-  assert.deepEqual(lines.slice(1, 3), [
+  assert.deepEqual(lines.slice(1, 4), [
     "Host bundles:",
     '  "kv" from --host-bundle "kv": a:b/c@0.1.2, a:b/d@0.2.0',
+    '  "kv2" from --host-bundle "kv2": a:b/e@0.1.1 (native code: serves only --trust trusted)',
   ]);
   assert.deepEqual(lines.filter((l) => l.includes(" ← ")), [
     "  wasi:sockets/tcp@0.2.3 ← WASI sandbox, via preview2-shim (granted by --allow-net or --inherit-network)",

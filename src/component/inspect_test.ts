@@ -192,12 +192,14 @@ Deno.test("buildInspectReport() serves an import from the bundle whose version i
       origin: '--host-bundle "old"',
       manifest: "/b/old/host.toml",
       interfaces: ["kv:store/store@0.0.9"],
+      native: false,
     },
     {
       name: "kv",
       origin: '--host-bundle "kv"',
       manifest: "/b/kv/host.toml",
       interfaces: ["kv:store/store@0.1.4", "kv:store/admin@2.0.0"],
+      native: false,
     },
   ]);
 });
