@@ -81,7 +81,7 @@ async function _instance(
       ...(sink === undefined ? {} : { audit: sink }),
     },
   );
-  return fixture.instantiate(gated);
+  return await fixture.instantiate(gated);
 }
 
 /** The `err` value an export returned, or what it threw. */

@@ -12,8 +12,9 @@ import {
   componentNew,
   parse as parseWat,
 } from "@bytecodealliance/jco";
-import { generate } from "@bytecodealliance/jco/component";
 import type { WitType } from "../wit/types.ts";
+import { loadTranspiled } from "./instantiate.ts";
+import { transpileComponent } from "./transpile.ts";
 import { parseWaveCall, parseWaveValue } from "./wave_parse.ts";
 import { jsToWave, waveArgsToJs, waveToJs } from "./wave_values.ts";
 
@@ -329,18 +330,8 @@ async function build(): Promise<Built> {
     world: "w",
   });
   const component = await componentNew(embedded, []);
-  const { files } = await generate(component, {
-    name: "c",
-    instantiation: { tag: "sync" },
-    noTypescript: true,
-    base64Cutoff: 0,
-    noNodejsCompat: true,
-  });
-  const byName = new Map(files);
-  const js = new TextDecoder().decode(byName.get("c.js"));
-  const url = URL.createObjectURL(new Blob([js], { type: "text/javascript" }));
-  const { instantiate } = await import(url);
-  URL.revokeObjectURL(url);
+  // Transpiled and loaded as a run does, so the glue is the production one.
+  const loaded = await loadTranspiled(await transpileComponent(component));
   const imports: Record<string, { default: (a: unknown) => unknown }> = {};
   CASES.forEach(({ type }, i) => {
     imports[`h-c${i}`] = {
@@ -355,11 +346,7 @@ async function build(): Promise<Built> {
         : (a) => a,
     };
   });
-  const exports = instantiate(
-    (name: string) =>
-      new WebAssembly.Module(byName.get(name)! as Uint8Array<ArrayBuffer>),
-    imports,
-  );
+  const exports = await loaded.instantiate(imports) as Built["exports"];
   return { exports };
 }
 

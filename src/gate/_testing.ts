@@ -15,13 +15,13 @@ import {
   componentNew,
   parse as parseWat,
 } from "@bytecodealliance/jco";
-import { generate } from "@bytecodealliance/jco/component";
 import type {
   AuditEvent,
   AuditLevel,
   AuditSink,
 } from "../audit/audit_event.ts";
-import type { ImportObject } from "../component/instantiate.ts";
+import { type ImportObject, loadTranspiled } from "../component/instantiate.ts";
+import { transpileComponent } from "../component/transpile.ts";
 import { decodeComponentSignature } from "../wit/component_decoder.ts";
 import type { WitItem } from "../wit/types.ts";
 
@@ -138,7 +138,7 @@ export interface StoreFixture {
    * @param imports The imports (gated or not).
    * @returns Its exports.
    */
-  instantiate(imports: ImportObject): StoreExports;
+  instantiate(imports: ImportObject): Promise<StoreExports>;
 }
 
 let _built: Promise<StoreFixture> | undefined;
@@ -160,27 +160,12 @@ async function _build(): Promise<StoreFixture> {
     world: "gated",
   });
   const component: Uint8Array = await componentNew(embedded, []);
-  const { files } = await generate(component, {
-    name: "c",
-    instantiation: { tag: "sync" },
-    noTypescript: true,
-    base64Cutoff: 0,
-    noNodejsCompat: true,
-  });
-  const byName = new Map(files);
-  const js = new TextDecoder().decode(byName.get("c.js"));
-  const url = URL.createObjectURL(new Blob([js], { type: "text/javascript" }));
-  const glue = await import(url);
-  URL.revokeObjectURL(url);
-  const modules = new Map(
-    [...byName].filter(([name]) => name.endsWith(".wasm")).map((
-      [name, bytes],
-    ) => [name, new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>)]),
-  );
+  // Transpiled and loaded as a run does, so the glue is the production one.
+  const loaded = await loadTranspiled(await transpileComponent(component));
   return {
     importsWit: decodeComponentSignature(component).imports,
-    instantiate: (imports) =>
-      glue.instantiate((name: string) => modules.get(name)!, imports),
+    instantiate: async (imports) =>
+      await loaded.instantiate(imports) as unknown as StoreExports,
   };
 }
 

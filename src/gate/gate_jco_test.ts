@@ -75,7 +75,7 @@ async function instance(
     grants: grants.map(parseGrant),
     ...options,
   });
-  return { exports: fixture.instantiate(gated), gated, ...host };
+  return { exports: await fixture.instantiate(gated), gated, ...host };
 }
 
 /** The `err` value an export returned, or what it threw. */
