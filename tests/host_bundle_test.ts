@@ -8,30 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { writeGreeterBundle } from "./_greeter_bundle.ts";
 import { fixture, ROOT, warden } from "./_warden.ts";
 
 const GREETER_HOST = join(ROOT, "tests", "bundles", "greeter-host");
-
-/** Writes a bundle folder for `warden:fixtures/host` into `parent`. */
-async function _bundle(
-  parent: string,
-  name: string,
-  options: { module: string; version?: string },
-): Promise<string> {
-  const dir = join(parent, name);
-  await Deno.mkdir(join(dir, "wit"), { recursive: true });
-  await Deno.writeTextFile(
-    join(dir, "host.toml"),
-    `[host]\nname = "${name}"\nwit = "wit"\nmodule = "host.ts"\n`,
-  );
-  await Deno.writeTextFile(
-    join(dir, "wit", "host.wit"),
-    `package warden:fixtures@${options.version ?? "0.1.0"};\n\n` +
-      "interface host {\n  log: func(msg: string);\n  get-name: func() -> string;\n}\n",
-  );
-  await Deno.writeTextFile(join(dir, "host.ts"), options.module);
-  return dir;
-}
 
 /** A module whose factory returns `body` (a JS object literal). */
 function _factory(body: string): string {
@@ -89,7 +69,7 @@ Deno.test("warden run without the bundle fails naming the import and that no bun
 Deno.test("warden run --host-bundle rejects a bundle that lacks a function", async () => {
   const tmp = await Deno.makeTempDir();
   try {
-    const dir = await _bundle(tmp, "lacks-name", {
+    const dir = await writeGreeterBundle(tmp, "lacks-name", {
       module: _factory(`{ "warden:fixtures/host": { log: (m) => {} } }`),
     });
     _assertOneError(
@@ -104,7 +84,7 @@ Deno.test("warden run --host-bundle rejects a bundle that lacks a function", asy
 Deno.test("warden run --host-bundle rejects a misnamed function, naming what was found", async () => {
   const tmp = await Deno.makeTempDir();
   try {
-    const dir = await _bundle(tmp, "snake", {
+    const dir = await writeGreeterBundle(tmp, "snake", {
       module: _factory(
         `{ "warden:fixtures/host": { log: (m) => {}, get_name: () => "x" } }`,
       ),
@@ -121,7 +101,7 @@ Deno.test("warden run --host-bundle rejects a misnamed function, naming what was
 Deno.test("warden run --host-bundle rejects a bundle with an extra function", async () => {
   const tmp = await Deno.makeTempDir();
   try {
-    const dir = await _bundle(tmp, "extra", {
+    const dir = await writeGreeterBundle(tmp, "extra", {
       module: _factory(
         `{ "warden:fixtures/host": { log: (m) => {}, getName: () => "x", shout: () => {} } }`,
       ),
@@ -138,7 +118,7 @@ Deno.test("warden run --host-bundle rejects a bundle with an extra function", as
 Deno.test("warden run --host-bundle rejects an implementation keyed by an interface the WIT does not declare", async () => {
   const tmp = await Deno.makeTempDir();
   try {
-    const dir = await _bundle(tmp, "typo", {
+    const dir = await writeGreeterBundle(tmp, "typo", {
       module: _factory(
         `{ "warden:fixtures/hots": { log: (m) => {}, getName: () => "x" } }`,
       ),
@@ -155,7 +135,7 @@ Deno.test("warden run --host-bundle rejects an implementation keyed by an interf
 Deno.test("warden run --host-bundle rejects a module without a default export function", async () => {
   const tmp = await Deno.makeTempDir();
   try {
-    const dir = await _bundle(tmp, "no-factory", {
+    const dir = await writeGreeterBundle(tmp, "no-factory", {
       module: `export const host = ${GOOD};\n`,
     });
     _assertOneError(
@@ -170,7 +150,9 @@ Deno.test("warden run --host-bundle rejects a module without a default export fu
 Deno.test("warden run --host-bundle rejects two bundles providing the same interface", async () => {
   const tmp = await Deno.makeTempDir();
   try {
-    const dir = await _bundle(tmp, "second", { module: _factory(GOOD) });
+    const dir = await writeGreeterBundle(tmp, "second", {
+      module: _factory(GOOD),
+    });
     _assertOneError(
       await _greet([GREETER_HOST, dir]),
       /import "warden:fixtures\/host@0\.1\.0" is provided by both host bundle "greeter-host" \("warden:fixtures\/host@0\.1\.0"\) and host bundle "second"/,
@@ -183,7 +165,7 @@ Deno.test("warden run --host-bundle rejects two bundles providing the same inter
 Deno.test("warden run --host-bundle does not serve an import from an incompatible version", async () => {
   const tmp = await Deno.makeTempDir();
   try {
-    const dir = await _bundle(tmp, "newer", {
+    const dir = await writeGreeterBundle(tmp, "newer", {
       module: _factory(GOOD.replace("host", "host@0.2.0")),
       version: "0.2.0",
     });
@@ -199,7 +181,7 @@ Deno.test("warden run --host-bundle does not serve an import from an incompatibl
 Deno.test("warden run --host-bundle serves a compatible newer patch version", async () => {
   const tmp = await Deno.makeTempDir();
   try {
-    const dir = await _bundle(tmp, "patched", {
+    const dir = await writeGreeterBundle(tmp, "patched", {
       module: _factory(GOOD),
       version: "0.1.7",
     });
@@ -232,7 +214,7 @@ Deno.test("warden run --host-config finds the bundle on the hosts.toml search pa
 Deno.test("warden run --host-config hands each host its config, and [providers] picks between two", async () => {
   const tmp = await Deno.makeTempDir();
   try {
-    await _bundle(tmp, "configured", {
+    await writeGreeterBundle(tmp, "configured", {
       module: _factory(
         `{ "warden:fixtures/host": { log: (m) => {}, getName: () => context.config.who } }`,
       ),

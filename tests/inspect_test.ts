@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { InspectReport } from "../src/component/inspect.ts";
+import { writeGreeterBundle } from "./_greeter_bundle.ts";
 import { fixture, ROOT, warden, type WardenResult } from "./_warden.ts";
 
 const GREETER_HOST = join(ROOT, "tests", "bundles", "greeter-host");
@@ -45,31 +46,6 @@ async function _withTmp(fn: (dir: string) => Promise<void>): Promise<void> {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-/** Writes a bundle serving `warden:fixtures/host@version` with `module` as host.ts. */
-async function _bundle(
-  parent: string,
-  name: string,
-  options: { version?: string; module?: string } = {},
-): Promise<string> {
-  const dir = join(parent, name);
-  await Deno.mkdir(join(dir, "wit"), { recursive: true });
-  await Deno.writeTextFile(
-    join(dir, "host.toml"),
-    `[host]\nname = "${name}"\nwit = "wit"\nmodule = "host.ts"\n`,
-  );
-  await Deno.writeTextFile(
-    join(dir, "wit", "host.wit"),
-    `package warden:fixtures@${options.version ?? "0.1.0"};\n\n` +
-      "interface host {\n  log: func(msg: string);\n  get-name: func() -> string;\n}\n",
-  );
-  await Deno.writeTextFile(
-    join(dir, "host.ts"),
-    options.module ??
-      'export default () => ({ "warden:fixtures/host": { log: () => {}, getName: () => "Ann" } });\n',
-  );
-  return dir;
 }
 
 Deno.test("warden inspect lists hello's WASI imports with the flags that grant them", async () => {
@@ -259,7 +235,7 @@ Deno.test("warden inspect --host-config finds the greeter's bundle on a search p
 
 Deno.test("warden inspect notes a bundle whose version cannot serve the import", async () => {
   await _withTmp(async (tmp) => {
-    const newer = await _bundle(tmp, "newer", { version: "0.2.0" });
+    const newer = await writeGreeterBundle(tmp, "newer", { version: "0.2.0" });
     const result = await warden([
       "inspect",
       "--host-bundle",
@@ -296,7 +272,7 @@ Deno.test("warden inspect notes a bundle whose version cannot serve the import",
 
 Deno.test("warden inspect reports two providers as ambiguous, and the one [providers] picks", async () => {
   await _withTmp(async (tmp) => {
-    await _bundle(tmp, "patched", { version: "0.1.3" });
+    await writeGreeterBundle(tmp, "patched", { version: "0.1.3" });
     const ambiguous = _ok(
       await warden([
         "inspect",
@@ -407,7 +383,7 @@ Deno.test("warden inspect: a bundle's code is never imported or run", async () =
     const marker = join(tmp, "bundle-ran.txt");
     // The module writes a file as soon as it is imported, and its factory
     // writes another line.
-    const dir = await _bundle(tmp, "tripwire", {
+    const dir = await writeGreeterBundle(tmp, "tripwire", {
       module: `Deno.writeTextFileSync(${JSON.stringify(marker)}, "imported\\n");
 export default () => {
   Deno.writeTextFileSync(${
@@ -444,7 +420,7 @@ export default () => {
 
 Deno.test("warden inspect: a bundle module that throws on import is inspected fine", async () => {
   await _withTmp(async (tmp) => {
-    const dir = await _bundle(tmp, "explodes", {
+    const dir = await writeGreeterBundle(tmp, "explodes", {
       module: 'throw new Error("boom");\n',
     });
     const lines = _ok(
@@ -485,7 +461,7 @@ Deno.test("warden inspect: bad component files are one error, exit 1", async () 
 
 Deno.test("warden inspect: a bad bundle is one error, exit 1", async () => {
   await _withTmp(async (tmp) => {
-    const dir = await _bundle(tmp, "bad");
+    const dir = await writeGreeterBundle(tmp, "bad");
     await Deno.writeTextFile(
       join(dir, "host.toml"),
       '[host]\nname = "bad"\nwit = "wit"\nmodule = "host.ts"\nlibs = "x"\n',
@@ -495,7 +471,7 @@ Deno.test("warden inspect: a bad bundle is one error, exit 1", async () => {
       1,
       /^error: Invalid host\.toml ".*host\.toml": \[host\]\.libs is not a known key \(did you mean "lib"\?\) \(line 5\)$/,
     );
-    const wasi = await _bundle(tmp, "fs");
+    const wasi = await writeGreeterBundle(tmp, "fs");
     await Deno.writeTextFile(
       join(wasi, "wit", "host.wit"),
       "package wasi:filesystem@0.2.3;\n\ninterface types {\n  sync: func();\n}\n",
