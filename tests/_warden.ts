@@ -4,6 +4,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -87,4 +88,17 @@ export async function warden(
     stdout: decoder.decode(stdout),
     stderr: decoder.decode(stderr),
   };
+}
+
+/**
+ * Asserts a run that succeeded: exit code 0, nothing on stderr, and exactly
+ * `stdout`.
+ *
+ * @param result The run.
+ * @param stdout What it must have printed.
+ */
+export function assertRanOk(result: WardenResult, stdout: string): void {
+  assert.equal(result.stderr, "");
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout, stdout);
 }

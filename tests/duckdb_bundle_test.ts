@@ -15,7 +15,13 @@ import {
   DUCKDB_DIR,
   duckdbUnavailable,
 } from "../bundles/duckdb/build.ts";
-import { fixture, ROOT, warden, type WardenResult } from "./_warden.ts";
+import {
+  assertRanOk,
+  fixture,
+  ROOT,
+  warden,
+  type WardenResult,
+} from "./_warden.ts";
 
 const APP = fixture("duckdb-app");
 const GRANT = ["--grant", "warden:duckdb/duckdb"];
@@ -51,12 +57,6 @@ function _app(
         : { permissions: options.permissions }),
     },
   );
-}
-
-function _ok(result: WardenResult, stdout: string): void {
-  assert.equal(result.stderr, "");
-  assert.equal(result.code, 0);
-  assert.equal(result.stdout, stdout);
 }
 
 function _failed(result: WardenResult, stderr: string): void {
@@ -98,7 +98,7 @@ test("warden run --host-bundle bundles/duckdb inserts rows with bound parameters
   _withTemp(async (dir) => {
     const log = join(dir, "audit.log");
     const data = join(dir, "data");
-    _ok(
+    assertRanOk(
       await _app(data, [":memory:", "demo"], { flags: ["--audit", log] }),
       DEMO,
     );
@@ -137,7 +137,7 @@ test("warden run --host-bundle bundles/duckdb refuses a call the grant leaves ou
       await _app(data, [":memory:", "demo"], { grant, flags }),
       'Component "duckdb-app.wasm" may not call "warden:duckdb/duckdb@0.1.0#connection.execute": denied by rule "not granted" of grant "warden:duckdb/duckdb#connection.open,connection.query"\n',
     );
-    _ok(
+    assertRanOk(
       await _app(data, [":memory:", "query", "SELECT ? AS x", "text:hi"], {
         grant,
         flags,
@@ -183,11 +183,11 @@ test("warden run --host-bundle bundles/duckdb passes SQL errors and refused path
 test("warden run --host-bundle bundles/duckdb keeps a database file in the data folder across runs", () =>
   _withTemp(async (data) => {
     const db = "app.duckdb";
-    _ok(
+    assertRanOk(
       await _app(data, [db, "execute", "CREATE TABLE t (k VARCHAR, v BLOB)"]),
       "0\n",
     );
-    _ok(
+    assertRanOk(
       await _app(data, [
         db,
         "execute",
@@ -199,7 +199,7 @@ test("warden run --host-bundle bundles/duckdb keeps a database file in the data 
       ]),
       "2\n",
     );
-    _ok(
+    assertRanOk(
       await _app(data, [db, "query", "SELECT * FROM t ORDER BY k"]),
       `k | v\n"it's" | x'00ff'\n"two" | NULL\n`,
     );
@@ -215,7 +215,7 @@ test("warden run --host-bundle bundles/duckdb without --allow-ffi names the flag
       await _app(data, [":memory:", "demo"], { permissions: narrow }),
       `error: Host bundle "duckdb": Deno's permissions do not allow loading its native library "lib/libduckdb_shim.so" (run again with --allow-ffi=${SHIM})\n`,
     );
-    _ok(
+    assertRanOk(
       await _app(data, [":memory:", "demo"], {
         permissions: [...narrow, `--allow-ffi=${SHIM}`],
       }),

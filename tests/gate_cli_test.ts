@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  assertRanOk,
   fixture,
   ROOT,
   SHARED_CACHE,
@@ -59,13 +60,6 @@ function _kv(
   });
 }
 
-/** Asserts a run that succeeded with exactly this output. */
-function _ok(result: WardenResult, stdout: string): void {
-  assert.equal(result.stderr, "");
-  assert.equal(result.stdout, stdout);
-  assert.equal(result.code, 0);
-}
-
 /** Asserts a run that failed with `code`, no output and one stderr line. */
 function _failed(result: WardenResult, code: number, line: string): void {
   assert.equal(result.stderr, `${line}\n`);
@@ -101,8 +95,8 @@ async function _withTemp(test: (dir: string) => Promise<void>) {
 }
 
 Deno.test("warden run --grant IFACE lets the component call the interface", async () => {
-  _ok(await _bench(["warden:bench/host"], "run-noop(5)"), "15\n");
-  _ok(await _bench(["warden:bench/host"], "run-echo(3)"), "5\n");
+  assertRanOk(await _bench(["warden:bench/host"], "run-noop(5)"), "15\n");
+  assertRanOk(await _bench(["warden:bench/host"], "run-echo(3)"), "5\n");
 });
 
 Deno.test("warden run without a grant stops before the component runs, naming the flag, and does not prompt from a pipe", async () => {
@@ -115,7 +109,7 @@ Deno.test("warden run without a grant stops before the component runs, naming th
 
 Deno.test("warden run --grant IFACE#FN grants only that function: another traps naming component, call and rule", async () => {
   const grant = "warden:bench/host#noop";
-  _ok(await _bench([grant], "run-noop(5)"), "15\n");
+  assertRanOk(await _bench([grant], "run-noop(5)"), "15\n");
   _failed(
     await _bench([grant], "run-echo(1)"),
     134,
@@ -124,7 +118,7 @@ Deno.test("warden run --grant IFACE#FN grants only that function: another traps 
 });
 
 Deno.test("warden run --grant with a version grants only compatible imports", async () => {
-  _ok(await _bench(["warden:bench/host@0.1.0"], "run-noop(1)"), "1\n");
+  assertRanOk(await _bench(["warden:bench/host@0.1.0"], "run-noop(1)"), "1\n");
   _failed(
     await _bench(["warden:bench/host@0.2.0"], "run-noop(1)"),
     2,
@@ -139,7 +133,7 @@ Deno.test("warden run --grant with a version grants only compatible imports", as
 
 Deno.test("warden run --grant rate=N/s denies the calls over the rate with a trap", async () => {
   const grant = "warden:bench/host rate=3/s";
-  _ok(await _bench([grant], "run-noop(3)"), "6\n");
+  assertRanOk(await _bench([grant], "run-noop(3)"), "6\n");
   _failed(
     await _bench([grant], "run-noop(10)"),
     134,
@@ -149,12 +143,15 @@ Deno.test("warden run --grant rate=N/s denies the calls over the rate with a tra
 
 Deno.test("warden run --grant rate=N/s:wait lets the calls over the rate wait for a token", async () => {
   // 5 calls at 3/s: the last two wait for tokens instead of failing.
-  _ok(await _bench(["warden:bench/host rate=3/s:wait"], "run-noop(5)"), "15\n");
+  assertRanOk(
+    await _bench(["warden:bench/host rate=3/s:wait"], "run-noop(5)"),
+    "15\n",
+  );
 });
 
 Deno.test("warden run --grant quota.calls=N admits N calls in total", async () => {
   const grant = "warden:bench/host quota.calls=3";
-  _ok(await _bench([grant], "run-noop(3)"), "6\n");
+  assertRanOk(await _bench([grant], "run-noop(3)"), "6\n");
   _failed(
     await _bench([grant], "run-noop(4)"),
     134,
@@ -165,7 +162,7 @@ Deno.test("warden run --grant quota.calls=N admits N calls in total", async () =
 Deno.test("warden run --grant quota.bytes=SIZE admits calls until their payload would pass SIZE", async () => {
   // Each echo("hello") carries 5 bytes: two fit in 12, a third does not.
   const grant = "warden:bench/host quota.bytes=12";
-  _ok(await _bench([grant], "run-echo(2)"), "5\n");
+  assertRanOk(await _bench([grant], "run-echo(2)"), "5\n");
   _failed(
     await _bench([grant], "run-echo(3)"),
     134,
@@ -174,7 +171,10 @@ Deno.test("warden run --grant quota.bytes=SIZE admits calls until their payload 
 });
 
 Deno.test("warden run --grant limit.string=SIZE denies a longer string before the host sees it", async () => {
-  _ok(await _bench(["warden:bench/host limit.string=5"], "run-echo(1)"), "5\n");
+  assertRanOk(
+    await _bench(["warden:bench/host limit.string=5"], "run-echo(1)"),
+    "5\n",
+  );
   const grant = "warden:bench/host limit.string=4";
   _failed(
     await _bench([grant], "run-echo(1)"),
@@ -231,14 +231,14 @@ Deno.test("warden run rejects a --grant that does not fit the interface it names
 Deno.test("warden run --grant 'keyvalue:store/store prefix=user/' allows user/ keys and gives the store's err for others", () =>
   _withTemp(async (data) => {
     const grant = "keyvalue:store/store prefix=user/";
-    _ok(await _kv(data, grant, ["set", "user/a", "1"]), "");
+    assertRanOk(await _kv(data, grant, ["set", "user/a", "1"]), "");
     // kv-app prints the err value it gets, alone on stderr, and exits 1.
     _failed(
       await _kv(data, grant, ["set", "admin/x", "1"]),
       1,
       _denial("kv-app.wasm", SET, "prefix=user/", grant),
     );
-    _ok(await _kv(data, grant, ["get", "user/a"]), "1\n");
+    assertRanOk(await _kv(data, grant, ["get", "user/a"]), "1\n");
     _failed(
       await _kv(data, grant, ["get", "admin/x"]),
       1,
@@ -249,9 +249,9 @@ Deno.test("warden run --grant 'keyvalue:store/store prefix=user/' allows user/ k
         grant,
       ),
     );
-    _ok(await _kv(data, grant, ["list", "user/"]), "user/a\n");
+    assertRanOk(await _kv(data, grant, ["list", "user/"]), "user/a\n");
     // The denied set never reached the store.
-    _ok(
+    assertRanOk(
       await _kv(data, "keyvalue:store/store", ["get", "admin/x"]),
       "<none>\n",
     );
@@ -260,8 +260,8 @@ Deno.test("warden run --grant 'keyvalue:store/store prefix=user/' allows user/ k
 Deno.test("warden run --grant 'keyvalue:store/store read-only' allows get and denies set and delete", () =>
   _withTemp(async (data) => {
     const grant = "keyvalue:store/store read-only";
-    _ok(await _kv(data, "keyvalue:store/store", ["set", "k", "v"]), "");
-    _ok(await _kv(data, grant, ["get", "k"]), "v\n");
+    assertRanOk(await _kv(data, "keyvalue:store/store", ["set", "k", "v"]), "");
+    assertRanOk(await _kv(data, grant, ["get", "k"]), "v\n");
     for (
       const [args, call] of [[["set", "k", "w"], SET], [
         ["delete", "k"],
@@ -274,7 +274,7 @@ Deno.test("warden run --grant 'keyvalue:store/store read-only' allows get and de
         _denial("kv-app.wasm", call, "read-only", grant),
       );
     }
-    _ok(await _kv(data, grant, ["get", "k"]), "v\n");
+    assertRanOk(await _kv(data, grant, ["get", "k"]), "v\n");
   }));
 
 Deno.test("warden run --grant 'wasi:filesystem/types read-only' keeps a read-write --dir from being written", () =>
@@ -289,12 +289,15 @@ Deno.test("warden run --grant 'wasi:filesystem/types read-only' keeps a read-wri
       "not-permitted",
     );
     await assert.rejects(Deno.stat(join(dir, "new.txt")), Deno.errors.NotFound);
-    _ok(
+    assertRanOk(
       await warden([...readOnly, PROBE_FS, "read", "/data/kept.txt"]),
       "kept",
     );
     // Without the grant, the same --dir is writable.
-    _ok(await warden([...rw, PROBE_FS, "write", "/data/new.txt", "x"]), "");
+    assertRanOk(
+      await warden([...rw, PROBE_FS, "write", "/data/new.txt", "x"]),
+      "",
+    );
     assert.equal(await Deno.readTextFile(join(dir, "new.txt")), "x");
   }));
 

@@ -13,7 +13,13 @@ import { join } from "node:path";
 import { buildNativeKv } from "../bundles/native-kv/build.ts";
 import { loadWitPackage } from "../src/wit/wit_package.ts";
 import { decodeComponentSignature } from "../src/wit/component_decoder.ts";
-import { fixture, ROOT, warden, type WardenResult } from "./_warden.ts";
+import {
+  assertRanOk,
+  fixture,
+  ROOT,
+  warden,
+  type WardenResult,
+} from "./_warden.ts";
 
 const KV_APP = fixture("kv-app");
 /** The grant kv-app needs: the whole store interface. */
@@ -86,13 +92,6 @@ function _kv(
   );
 }
 
-/** Asserts a run that succeeded with exactly this output. */
-function _ok(result: WardenResult, stdout: string): void {
-  assert.equal(result.stderr, "");
-  assert.equal(result.code, 0);
-  assert.equal(result.stdout, stdout);
-}
-
 async function _withTemp(test: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "warden-kv-e2e-" });
   try {
@@ -127,8 +126,8 @@ for (const bundle of BUNDLES) {
 
   Deno.test(`warden run --host-bundle ${at} reads back in a second run what the first stored`, () =>
     _withTemp(async (data) => {
-      _ok(await kv(data, ["set", "greeting", "hi"]), "");
-      _ok(await kv(data, ["get", "greeting"]), "hi\n");
+      assertRanOk(await kv(data, ["set", "greeting", "hi"]), "");
+      assertRanOk(await kv(data, ["get", "greeting"]), "hi\n");
       const store = join(
         data,
         "bundles",
@@ -140,14 +139,14 @@ for (const bundle of BUNDLES) {
 
   Deno.test(`warden run --host-bundle ${at} deletes and lists keys across runs`, () =>
     _withTemp(async (data) => {
-      _ok(await kv(data, ["set", "user/2", "Bo"]), "");
-      _ok(await kv(data, ["set", "user/1", "Ann", "Lee"]), "");
-      _ok(await kv(data, ["set", "team", "x"]), "");
-      _ok(await kv(data, ["list", "user/"]), "user/1\nuser/2\n");
-      _ok(await kv(data, ["get", "user/1"]), "Ann Lee\n");
-      _ok(await kv(data, ["delete", "user/1"]), "");
-      _ok(await kv(data, ["get", "user/1"]), "<none>\n");
-      _ok(await kv(data, ["list"]), "team\nuser/2\n");
+      assertRanOk(await kv(data, ["set", "user/2", "Bo"]), "");
+      assertRanOk(await kv(data, ["set", "user/1", "Ann", "Lee"]), "");
+      assertRanOk(await kv(data, ["set", "team", "x"]), "");
+      assertRanOk(await kv(data, ["list", "user/"]), "user/1\nuser/2\n");
+      assertRanOk(await kv(data, ["get", "user/1"]), "Ann Lee\n");
+      assertRanOk(await kv(data, ["delete", "user/1"]), "");
+      assertRanOk(await kv(data, ["get", "user/1"]), "<none>\n");
+      assertRanOk(await kv(data, ["list"]), "team\nuser/2\n");
     }));
 
   Deno.test(`warden run --host-bundle ${at} keeps every write of concurrent runs`, () =>
@@ -155,8 +154,8 @@ for (const bundle of BUNDLES) {
       const runs = await Promise.all(
         ["a", "b", "c", "d"].map((key) => kv(data, ["set", key, key])),
       );
-      for (const run of runs) _ok(run, "");
-      _ok(await kv(data, ["list"]), "a\nb\nc\nd\n");
+      for (const run of runs) assertRanOk(run, "");
+      assertRanOk(await kv(data, ["list"]), "a\nb\nc\nd\n");
     }));
 
   Deno.test(`warden run --host-bundle ${at} passes the store's errors to the guest as err`, () =>
@@ -185,12 +184,12 @@ for (const bundle of BUNDLES) {
         big.stderr,
         'Value for key "big" is larger than 1048576 bytes, the store\'s limit (store a smaller value)\n',
       );
-      _ok(await kv(data, ["get", "big"]), "<none>\n");
+      assertRanOk(await kv(data, ["get", "big"]), "<none>\n");
       // A value at the cap is stored and read back whole (for native-kv,
       // far past the first out buffer: it comes back through take).
-      _ok(await kv(data, ["set-size", "big", String(1024 * 1024)]), "");
+      assertRanOk(await kv(data, ["set-size", "big", String(1024 * 1024)]), "");
       const read = await kv(data, ["get", "big"]);
-      _ok(read, `${"x".repeat(1024 * 1024)}\n`);
+      assertRanOk(read, `${"x".repeat(1024 * 1024)}\n`);
     }));
 
   Deno.test(`warden bundle check ${at} passes`, async () => {
@@ -207,10 +206,10 @@ for (const bundle of BUNDLES) {
     _withTemp(async (dir) => {
       const hosts = ["--host-config", await _hostsToml(bundle, dir)];
       const data = join(dir, "data");
-      _ok(await kv(data, ["set", "greeting", "hi"], { hosts }), "");
-      _ok(await kv(data, ["get", "greeting"], { hosts }), "hi\n");
+      assertRanOk(await kv(data, ["set", "greeting", "hi"], { hosts }), "");
+      assertRanOk(await kv(data, ["get", "greeting"], { hosts }), "hi\n");
       // The same store serves --host-bundle.
-      _ok(await kv(data, ["list"]), "greeting\n");
+      assertRanOk(await kv(data, ["list"]), "greeting\n");
     }));
 
   Deno.test(`warden run --host-config hands the entry's config to ${at}`, () =>
@@ -225,14 +224,14 @@ for (const bundle of BUNDLES) {
         ),
       ];
       const data = join(dir, "data");
-      _ok(await kv(data, ["set", "k", "abcd"], { hosts }), "");
+      assertRanOk(await kv(data, ["set", "k", "abcd"], { hosts }), "");
       const big = await kv(data, ["set", "k", "abcde"], { hosts });
       assert.equal(big.code, 1);
       assert.equal(
         big.stderr,
         'Value for key "k" is larger than 4 bytes, the store\'s limit (store a smaller value)\n',
       );
-      _ok(await kv(data, ["get", "k"], { hosts }), "abcd\n");
+      assertRanOk(await kv(data, ["get", "k"], { hosts }), "abcd\n");
       const folder = join(data, "bundles", bundle.name);
       assert.ok((await Deno.stat(join(folder, small))).isFile);
       await assert.rejects(() =>
@@ -315,8 +314,8 @@ Deno.test("warden run --host-bundle bundles/native-kv --audit records every nati
     const log = join(dir, "audit.log");
     const data = join(dir, "data");
     const flags = ["--audit", log];
-    _ok(await _kv(native, data, ["set", "k", "v"], { flags }), "");
-    _ok(await _kv(native, data, ["get", "k"], { flags }), "v\n");
+    assertRanOk(await _kv(native, data, ["set", "k", "v"], { flags }), "");
+    assertRanOk(await _kv(native, data, ["get", "k"], { flags }), "v\n");
     const denied = await _kv(native, data, ["list"], {
       flags,
       grant: ["--grant", "keyvalue:store/store#get,set"],
@@ -358,13 +357,13 @@ Deno.test("warden run --host-bundle bundles/native-kv without --allow-ffi names 
     assert.equal(denied.code, 1);
     // The flag it names is enough, scoped to the library.
     const allowed = [...narrow, `--allow-ffi=${NATIVE_LIB}`];
-    _ok(
+    assertRanOk(
       await _kv(BUNDLES[1]!, data, ["set", "k", "v"], {
         permissions: allowed,
       }),
       "",
     );
-    _ok(
+    assertRanOk(
       await _kv(BUNDLES[1]!, data, ["get", "k"], { permissions: allowed }),
       "v\n",
     );

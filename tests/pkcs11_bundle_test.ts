@@ -19,7 +19,13 @@ import {
   softHsmMissing,
   type SoftHsmToken,
 } from "./_softhsm.ts";
-import { fixture, ROOT, warden, type WardenResult } from "./_warden.ts";
+import {
+  assertRanOk,
+  fixture,
+  ROOT,
+  warden,
+  type WardenResult,
+} from "./_warden.ts";
 
 const PKCS11_APP = fixture("pkcs11-app");
 const BUNDLE = join(ROOT, "bundles", "pkcs11");
@@ -76,12 +82,6 @@ function _app(
   );
 }
 
-function _ok(result: WardenResult, stdout: string): void {
-  assert.equal(result.stderr, "");
-  assert.equal(result.code, 0);
-  assert.equal(result.stdout, stdout);
-}
-
 async function _withToken(
   test: (token: SoftHsmToken, dir: string) => Promise<void>,
 ): Promise<void> {
@@ -110,12 +110,12 @@ test("warden run signs and verifies with a P-256 key on the token, audited witho
   _withToken(async (token, dir) => {
     const audit = join(dir, "audit.log");
     const args = ["sign", token.label, "signer", "ecdsa-p256-sha256", "hi"];
-    _ok(
+    assertRanOk(
       await _app(token, dir, args, { audit }),
       _signed("generated", "signer", "ecdsa-p256-sha256", 64),
     );
     // The key pair stays on the token: the next run finds it.
-    _ok(
+    assertRanOk(
       await _app(token, dir, args, { audit }),
       _signed("found", "signer", "ecdsa-p256-sha256", 64),
     );
@@ -159,7 +159,7 @@ test("warden run signs and verifies with a P-256 key on the token, audited witho
 
 test("warden run signs with an RSA key and PKCS#1 v1.5", () =>
   _withToken(async (token, dir) => {
-    _ok(
+    assertRanOk(
       await _app(token, dir, [
         "sign",
         token.label,
@@ -185,7 +185,7 @@ test("warden run prints the token's digests, equal to WebCrypto's", () =>
         ),
         (b) => b.toString(16).padStart(2, "0"),
       ).join("");
-      _ok(
+      assertRanOk(
         await _app(token, dir, ["digest", token.label, algorithm, "abc"]),
         `${expected}\n`,
       );
