@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { jcoClassName } from "../gate/call_names.ts";
 import {
   isJcoNullableOption,
   jcoPropertyName,
@@ -279,7 +280,7 @@ export function buildNativeImplementations(
     const implementation: Record<string, unknown> = {};
     for (const r of iface.resources) {
       const cls = classes.get(_resourceId(iface.name, r.name))!;
-      implementation[_className(r.name)] = cls.cls;
+      implementation[jcoClassName(r.name)] = cls.cls;
     }
     for (const fn of abi.functions) {
       if (fn.interface !== iface.name) continue;
@@ -609,7 +610,7 @@ function _resourceClass(
   const adopting = Symbol("adopt");
   let construct: ((args: unknown[]) => bigint) | undefined;
   let handleOf!: (value: unknown, own: boolean) => bigint;
-  const className = _className(name);
+  const className = jcoClassName(name);
   class NativeResource {
     #handle: bigint;
 
@@ -689,9 +690,4 @@ function _classOf(
 
 function _resourceId(interfaceName: string, name: string): string {
   return `${interfaceName}#${name}`;
-}
-
-function _className(name: string): string {
-  const camel = jcoPropertyName(name);
-  return camel.charAt(0).toUpperCase() + camel.slice(1);
 }

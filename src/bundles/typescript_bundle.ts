@@ -25,6 +25,7 @@
  *
  * @module
  */
+import { jcoClassName } from "../gate/call_names.ts";
 import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -376,7 +377,7 @@ export function checkImplementation(
   }
   const expected = new Set<string>();
   for (const fn of plain) expected.add(jcoPropertyName(fn.name));
-  for (const r of resources.values()) expected.add(_className(r.name));
+  for (const r of resources.values()) expected.add(jcoClassName(r.name));
   const extras = Object.keys(impl).filter((k) => !expected.has(k));
   const hint = extras.length === 0
     ? ""
@@ -393,7 +394,7 @@ export function checkImplementation(
     }
   }
   for (const r of resources.values()) {
-    const cls = _className(r.name);
+    const cls = jcoClassName(r.name);
     const value = impl[cls];
     if (typeof value !== "function") {
       fail(`lacks resource "${r.name}" (implement class ${cls}${hint})`);
@@ -513,11 +514,6 @@ function _context(
     },
     streams: createHostStreams(),
   });
-}
-
-function _className(name: string): string {
-  const camel = jcoPropertyName(name);
-  return camel.charAt(0).toUpperCase() + camel.slice(1);
 }
 
 function _params(fn: WitFunction, method = false): string {
