@@ -59,6 +59,7 @@ import {
   UngrantedImportError,
 } from "./missing_grants.ts";
 import { type Clock, type Sleep, sleepSync } from "./rate_limiter.ts";
+import { callClock } from "./call_clock.ts";
 import { writeClass } from "./read_only.ts";
 import {
   callTarget,
@@ -86,8 +87,9 @@ export interface GateOptions {
    */
   readonly limits?: Partial<InputLimits>;
   /**
-   * The clock for rates and call durations, in milliseconds.
-   * @default performance.now
+   * The clock for rates and call durations, in milliseconds on
+   * `performance.now()`'s time base.
+   * @default callClock(): libc's monotonic clock through FFI where allowed, else performance.now
    */
   readonly clock?: Clock;
   /**
@@ -164,7 +166,7 @@ export function gateImports(
     sink: options.audit,
     auditAll: level === "all",
     auditDenials: level !== "off",
-    clock: options.clock ?? (() => performance.now()),
+    clock: options.clock ?? callClock(),
     sleep: options.sleep ?? sleepSync,
   };
   const limits = { ...DEFAULT_INPUT_LIMITS, ...options.limits };
