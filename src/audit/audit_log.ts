@@ -24,15 +24,24 @@ import type {
   AuditSink,
 } from "./audit_event.ts";
 import {
-  AuditClock,
   auditLine,
-  canonicalAuditRecord,
   GENESIS_HASH,
   MAX_AUDIT_LINE_BYTES,
   parseAuditLine,
 } from "./audit_record.ts";
 import { AuditLogError } from "./audit_log_error.ts";
-import { loadRecordHasher, type RecordHasher } from "./record_hash.ts";
+import { type AuditSite, recordHash } from "./record_hash.ts";
+import {
+  BATCH_DURATION,
+  BATCH_SITE,
+  BATCH_SIZES,
+  BATCH_TIME,
+} from "./audit_writer_state.ts";
+import {
+  type AuditWriter,
+  directAuditWriter,
+  startAuditWriter,
+} from "./audit_writer.ts";
 import { type SignalWatch, watchSignals } from "./signal_watch.ts";
 
 /**
@@ -166,20 +175,30 @@ export async function openAuditLog(
     : watchSignals((signal) => log?.signalled(signal));
   watching?.catch(() => {}); // Handled where it is awaited, below.
   try {
-    const hash = await loadRecordHasher();
     const file = await _open(path);
+    let writer: AuditWriter;
     try {
-      log = new _FileAuditLog(path, file, _readTail(file, path, hash), {
-        level,
-        bufferSize,
-        maxFieldLength,
-        hash,
-        now: options.now ?? Date.now,
-      });
+      const tail = _readTail(file, path);
+      if (level === "denials") {
+        writer = directAuditWriter(file, tail.seq, tail.hash, 1);
+      } else {
+        file.close();
+        writer = await _startWriter(path, tail, bufferSize);
+      }
     } catch (error) {
-      file.close();
+      try {
+        file.close();
+      } catch {
+        // Closed above, before the writer failed to start.
+      }
       throw error;
     }
+    log = new _FileAuditLog(path, writer, {
+      level,
+      bufferSize,
+      maxFieldLength,
+      now: options.now ?? Date.now,
+    });
     if (watching !== undefined && onSignal !== undefined) {
       log.watch(await watching, onSignal);
     }
@@ -188,6 +207,22 @@ export async function openAuditLog(
     log?.close();
     watching?.then((watch) => watch.stop(), () => {});
     throw error;
+  }
+}
+
+async function _startWriter(
+  path: string,
+  tail: { seq: number; hash: string },
+  records: number,
+): Promise<AuditWriter> {
+  try {
+    return await startAuditWriter(path, tail.seq, tail.hash, records);
+  } catch (error) {
+    throw new AuditLogError(
+      path,
+      `Cannot open audit log "${path}": ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -207,128 +242,115 @@ interface _Settings {
   readonly level: "all" | "denials";
   readonly bufferSize: number;
   readonly maxFieldLength: number;
-  readonly hash: RecordHasher;
   readonly now: () => number;
 }
 
 /** A flag that is never raised, read when no signals are watched. */
 const _NO_SIGNAL = new Int32Array(1);
-const _ENCODER = new TextEncoder();
-/** Distinct strings whose quoted form is kept (each at most maxFieldLength). */
-const _QUOTED_CACHE_SIZE = 4096;
+
+/** A site the log has given an id: see `audit_chain.ts`. */
+interface _SiteId {
+  readonly id: number;
+  readonly component: string;
+  readonly decision: string;
+  readonly rule: string;
+  readonly args: readonly ArgumentDigest[];
+  /** How many of its arguments have a size. */
+  readonly sizes: number;
+}
 
 class _FileAuditLog implements AuditLog {
   readonly level: "all" | "denials";
   readonly path: string;
-  #file: Deno.FsFile | undefined;
+  #writer: AuditWriter | undefined;
   #closedBecause = "";
   #keepAllows: boolean;
   #capacity: number;
   #maxField: number;
-  #hash: RecordHasher;
   #now: () => number;
-  #clock = new AuditClock();
-  #quoted = new Map<string, string>();
-  /** The buffer: events and their times, `#count` of them in use. */
-  #events: (AuditEvent | undefined)[];
-  #times: Float64Array;
-  #count = 0;
-  #seq: number;
-  #prev: string;
+  /** Sites by call name. */
+  #sites = new Map<string, _SiteId[]>();
+  #siteCount = 0;
+  /**
+   * The writer's batch being filled (see `audit_writer_state.ts`):
+   * `#records` records in `#words` entries.
+   */
+  #batch: Float64Array;
+  #words = 0;
+  #records = 0;
   #flag: Int32Array = _NO_SIGNAL;
   #watch: SignalWatch | undefined;
   #onSignal: ((exitCode: number) => void) | undefined;
   #flushAtExit = () => this.flush();
+  /** The chain's end when the writer was let go. */
+  #last = { seq: 0, hash: GENESIS_HASH };
 
-  constructor(
-    path: string,
-    file: Deno.FsFile,
-    tail: { seq: number; hash: string },
-    settings: _Settings,
-  ) {
+  constructor(path: string, writer: AuditWriter, settings: _Settings) {
     this.path = path;
     this.level = settings.level;
-    this.#file = file;
+    this.#writer = writer;
     this.#keepAllows = settings.level === "all";
     this.#capacity = settings.level === "all" ? settings.bufferSize : 1;
-    this.#events = new Array(this.#capacity).fill(undefined);
-    this.#times = new Float64Array(this.#capacity);
+    this.#batch = writer.batch;
     this.#maxField = settings.maxFieldLength;
-    this.#hash = settings.hash;
     this.#now = settings.now;
-    this.#seq = tail.seq;
-    this.#prev = tail.hash;
     for (const type of ["unload", "error", "unhandledrejection"]) {
       globalThis.addEventListener(type, this.#flushAtExit);
     }
   }
 
   get lastSeq(): number {
-    return this.#seq;
+    return this.#writer?.seq ?? this.#last.seq;
   }
 
   get lastHash(): string {
-    return this.#prev;
+    return this.#writer?.lastHash ?? this.#last.hash;
   }
 
   record(event: AuditEvent): void {
     if (!this.#keepAllows && event.decision !== "deny") return;
-    if (this.#file === undefined) throw this.#closedError();
-    const i = this.#count;
-    this.#times[i] = event.at === undefined
+    if (this.#writer === undefined) throw this.#closedError();
+    const site = this.#site(event);
+    const needed = BATCH_SIZES + site.sizes;
+    if (this.#words + needed > this.#batch.length) {
+      this.#send();
+      if (needed > this.#batch.length) {
+        this.#writer.grow(needed);
+        this.#batch = this.#writer.batch;
+      }
+    }
+    const batch = this.#batch;
+    const at = this.#words;
+    batch[at + BATCH_SITE] = site.id;
+    batch[at + BATCH_TIME] = event.at === undefined
       ? this.#now()
       : Math.floor(performance.timeOrigin + event.at);
-    this.#events[i] = event;
-    if ((this.#count = i + 1) === this.#capacity) this.flush();
+    batch[at + BATCH_DURATION] = _whole(event.durationNs);
+    let next = at + BATCH_SIZES;
+    if (site.sizes !== 0) {
+      for (const arg of event.args) {
+        if (arg.size !== undefined) batch[next++] = _whole(arg.size);
+      }
+    }
+    this.#words = next;
+    if (++this.#records === this.#capacity) this.#send();
     // Signals are watched at level all only, where every call comes here.
     const signal = Atomics.load(this.#flag, 0);
     if (signal !== 0) this.signalled(signal);
   }
 
   flush(): void {
-    const count = this.#count;
-    if (count === 0) return;
-    const file = this.#file;
-    if (file === undefined) throw this.#closedError();
-    let text = "";
-    let seq = this.#seq;
-    let prev = this.#prev;
-    for (let i = 0; i < count; i++) {
-      const event = this.#events[i] as AuditEvent;
-      const canonical = canonicalAuditRecord({
-        time: this.#clock.format(this.#times[i] as number),
-        seq: ++seq,
-        component: event.component,
-        call: event.call,
-        decision: event.decision,
-        rule: event.rule,
-        durationNs: _whole(event.durationNs),
-        args: event.args.map(_wholeSize),
-        prev,
-      }, this.#quote);
-      prev = this.#hash(canonical);
-      text += `${auditLine(canonical, prev)}\n`;
+    const writer = this.#writer;
+    if (writer === undefined) {
+      if (this.#records === 0) return;
+      throw this.#closedError();
     }
-    this.#events.fill(undefined, 0, count);
-    this.#count = 0;
-    try {
-      const bytes = _ENCODER.encode(text);
-      for (let written = 0; written < bytes.length;) {
-        written += file.writeSync(bytes.subarray(written));
-      }
-    } catch (error) {
-      const message = `Cannot write audit log "${this.path}": ${
-        (error as Error).message
-      } (records ${this.#seq + 1} to ${seq} may be lost or cut off)`;
-      this.#release(message);
-      throw new AuditLogError(this.path, message, { cause: error });
-    }
-    this.#seq = seq;
-    this.#prev = prev;
+    this.#send();
+    this.#guard(() => writer.flush());
   }
 
   close(): void {
-    if (this.#file === undefined) return;
+    if (this.#writer === undefined) return;
     try {
       this.flush();
     } finally {
@@ -350,24 +372,93 @@ class _FileAuditLog implements AuditLog {
   /** A watched signal arrived: flush, close, hand over the exit code. */
   signalled(signal: number): void {
     const onSignal = this.#onSignal;
-    if (this.#file === undefined || onSignal === undefined) return;
+    if (this.#writer === undefined || onSignal === undefined) return;
     this.close();
     onSignal(128 + signal);
   }
 
+  /** Hands the batch to the writer. */
+  #send(): void {
+    if (this.#words === 0) return;
+    const writer = this.#writer!;
+    const words = this.#words;
+    this.#words = 0;
+    this.#records = 0;
+    this.#guard(() => writer.write(words));
+    this.#batch = writer.batch;
+  }
+
+  /** Runs a writer step; a failure closes the log. */
+  #guard(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      const message = `Cannot write audit log "${this.path}": ${
+        (error as Error).message
+      }`;
+      this.#release(message);
+      throw new AuditLogError(this.path, message, { cause: error });
+    }
+  }
+
+  /** The event's site, given an id (and sent to the writer) the first time. */
+  #site(event: AuditEvent): _SiteId {
+    let sites = this.#sites.get(event.call);
+    if (sites !== undefined) {
+      for (const site of sites) {
+        if (
+          site.component === event.component && site.rule === event.rule &&
+          site.decision === event.decision && _sameShape(site.args, event.args)
+        ) {
+          return site;
+        }
+      }
+    } else {
+      sites = [];
+      this.#sites.set(event.call, sites);
+    }
+    const cap = (text: string) => _cap(text, this.#maxField);
+    const site: _SiteId = {
+      id: this.#siteCount++,
+      component: event.component,
+      decision: event.decision,
+      rule: event.rule,
+      args: event.args,
+      sizes: event.args.filter((arg) => arg.size !== undefined).length,
+    };
+    sites.push(site);
+    const written: AuditSite = {
+      component: cap(event.component),
+      call: cap(event.call),
+      decision: event.decision,
+      rule: cap(event.rule),
+      args: event.args.map((arg) =>
+        arg.size === undefined
+          ? { type: cap(arg.type) }
+          : { type: cap(arg.type), size: 0 }
+      ),
+    };
+    this.#writer!.site(site.id, written);
+    return site;
+  }
+
   #release(reason: string): void {
     this.#closedBecause = reason;
-    this.#events.fill(undefined);
-    this.#count = 0;
+    this.#words = 0;
+    this.#records = 0;
     for (const type of ["unload", "error", "unhandledrejection"]) {
       globalThis.removeEventListener(type, this.#flushAtExit);
     }
     this.#watch?.stop();
     this.#flag = _NO_SIGNAL;
+    const writer = this.#writer;
+    if (writer !== undefined) {
+      this.#last = { seq: writer.seq, hash: writer.lastHash };
+    }
     try {
-      this.#file?.close();
+      writer?.close();
     } finally {
-      this.#file = undefined;
+      this.#writer = undefined;
     }
   }
 
@@ -377,21 +468,25 @@ class _FileAuditLog implements AuditLog {
       `${this.#closedBecause} (open it again to record more)`,
     );
   }
+}
 
-  /**
-   * JSON-quotes a string field, capped at `maxFieldLength`. Components,
-   * calls, rules and types repeat, so their quoted forms are cached: it
-   * halves the cost of formatting a record.
-   */
-  #quote = (text: string): string => {
-    let quoted = this.#quoted.get(text);
-    if (quoted === undefined) {
-      if (this.#quoted.size >= _QUOTED_CACHE_SIZE) this.#quoted.clear();
-      quoted = JSON.stringify(_cap(text, this.#maxField));
-      this.#quoted.set(text, quoted);
+/** Whether two digest lists have the same types and the same sized arguments. */
+function _sameShape(
+  a: readonly ArgumentDigest[],
+  b: readonly ArgumentDigest[],
+): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (
+      x.type !== y.type || (x.size === undefined) !== (y.size === undefined)
+    ) {
+      return false;
     }
-    return quoted;
-  };
+  }
+  return true;
 }
 
 class _OffAuditLog implements AuditLog {
@@ -419,12 +514,6 @@ function _cap(text: string, max: number): string {
   return `${text.slice(0, end)}…`;
 }
 
-function _wholeSize(arg: ArgumentDigest): ArgumentDigest {
-  return arg.size === undefined
-    ? arg
-    : { type: arg.type, size: _whole(arg.size) };
-}
-
 /** A whole, non-negative, safe number: NaN and negatives become 0. */
 function _whole(value: number): number {
   return value > 0 ? Math.min(Math.round(value), Number.MAX_SAFE_INTEGER) : 0;
@@ -446,7 +535,6 @@ function _bounded(name: string, value: number, min: number, max: number) {
 function _readTail(
   file: Deno.FsFile,
   path: string,
-  hash: RecordHasher,
 ): { seq: number; hash: string } {
   const size = file.statSync().size;
   if (size === 0) return { seq: 0, hash: GENESIS_HASH };
@@ -480,7 +568,7 @@ function _readTail(
   const { record, canonical } = parsed;
   if (
     auditLine(canonical, record.hash) !== line ||
-    hash(canonical) !== record.hash
+    recordHash(record) !== record.hash
   ) {
     throw refuse("its last record was edited (its hash does not match it)");
   }

@@ -7,8 +7,8 @@ import {
   openAuditLog,
 } from "./audit_log.ts";
 import { AuditLogError } from "./audit_log_error.ts";
-import { canonicalAuditRecord, GENESIS_HASH } from "./audit_record.ts";
-import { loadRecordHasher } from "./record_hash.ts";
+import { GENESIS_HASH, type UnhashedAuditRecord } from "./audit_record.ts";
+import { recordHash } from "./record_hash.ts";
 import { verifyAuditLog } from "./audit_verify.ts";
 
 const EVENT: AuditEvent = {
@@ -49,7 +49,6 @@ Deno.test("openAuditLog() writes a hash chain from the genesis hash", async () =
   log.record(DENIED);
   log.record({ ...EVENT, durationNs: 2.6 });
   log.close();
-  const sha256 = await loadRecordHasher();
   const records = await _lines(path);
   assert.equal(records.length, 3);
   let prev = GENESIS_HASH;
@@ -59,11 +58,7 @@ Deno.test("openAuditLog() writes a hash chain from the genesis hash", async () =
     const { hash, ...rest } = record;
     assert.equal(
       hash,
-      sha256(
-        canonicalAuditRecord(
-          rest as Parameters<typeof canonicalAuditRecord>[0],
-        ),
-      ),
+      recordHash(rest as UnhashedAuditRecord),
     );
     prev = hash as string;
   });
@@ -107,15 +102,44 @@ Deno.test("openAuditLog() buffers records until the buffer is full", async () =>
   for (let i = 0; i < 3; i++) log.record(EVENT);
   assert.equal(await Deno.readTextFile(path), "", "nothing written yet");
   log.record(EVENT);
+  // A full buffer goes to the writer Worker, which writes it soon.
+  const deadline = Date.now() + 10_000;
+  while ((await _lines(path)).length < 4 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   assert.equal((await _lines(path)).length, 4, "a full buffer is written");
   log.record(EVENT);
-  assert.equal((await _lines(path)).length, 4);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal((await _lines(path)).length, 4, "a partial buffer waits");
   log.flush();
   assert.equal((await _lines(path)).length, 5, "flush() writes the rest");
   log.flush();
   assert.equal((await _lines(path)).length, 5, "an empty flush writes nothing");
   log.close();
 });
+
+for (const level of ["all", "denials"] as const) {
+  Deno.test(`openAuditLog() at level ${level} writes records larger than its batch, mixed with small ones`, async () => {
+    const path = await _tempLog();
+    const log = await openAuditLog(path, { level, bufferSize: 2 });
+    const wide = (n: number): AuditEvent => ({
+      ...DENIED,
+      call: `keyvalue:store/store@0.1.0#wide${n}`,
+      args: Array.from({ length: n }, (_, i) => ({ type: "string", size: i })),
+    });
+    // 2 records of 4 entries fill a batch; these need 3 + n.
+    const events = [wide(6), DENIED, wide(200), DENIED, wide(1), wide(200)];
+    for (const event of events) log.record(event);
+    log.close();
+    const records = await _lines(path);
+    assert.deepEqual(
+      records.map((r) => [r.seq, r.call, (r.args as unknown[]).length]),
+      events.map((e, i) => [i + 1, e.call, e.args.length]),
+    );
+    assert.deepEqual(records[2]!.args, wide(200).args);
+    assert.equal((await verifyAuditLog(path)).valid, true);
+  });
+}
 
 Deno.test("openAuditLog() at level denials writes only denials", async () => {
   const path = await _tempLog();

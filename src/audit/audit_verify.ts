@@ -22,7 +22,7 @@ import {
   parseAuditLine,
 } from "./audit_record.ts";
 import { AuditLogError } from "./audit_log_error.ts";
-import { loadRecordHasher, type RecordHasher } from "./record_hash.ts";
+import { recordHash } from "./record_hash.ts";
 
 /** How a chain breaks. */
 export type AuditBreakKind =
@@ -166,7 +166,7 @@ export async function readAuditLog(
   source: AuditSource,
   onRecord?: (record: AuditRecord) => void,
 ): Promise<AuditVerification> {
-  const check = new _ChainCheck(await loadRecordHasher(), onRecord);
+  const check = new _ChainCheck(onRecord);
   if ("text" in source) {
     check.feed(source.text);
     return check.end();
@@ -196,7 +196,6 @@ interface _Jump {
 }
 
 class _ChainCheck {
-  #hash: RecordHasher;
   #onRecord: ((record: AuditRecord) => void) | undefined;
   #carry = "";
   #line = 0;
@@ -205,11 +204,7 @@ class _ChainCheck {
   #jump: _Jump | undefined;
   #break: AuditBreak | undefined;
 
-  constructor(
-    hash: RecordHasher,
-    onRecord: ((record: AuditRecord) => void) | undefined,
-  ) {
-    this.#hash = hash;
+  constructor(onRecord: ((record: AuditRecord) => void) | undefined) {
     this.#onRecord = onRecord;
   }
 
@@ -285,7 +280,7 @@ class _ChainCheck {
       );
       return;
     }
-    if (this.#hash(canonical) !== record.hash) {
+    if (recordHash(record) !== record.hash) {
       this.#resolveJump(undefined);
       this.#fail(
         "edited",

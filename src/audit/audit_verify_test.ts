@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { openAuditLog } from "./audit_log.ts";
 import { AuditLogError } from "./audit_log_error.ts";
 import { auditLine, canonicalAuditRecord } from "./audit_record.ts";
-import { loadRecordHasher } from "./record_hash.ts";
+import { recordHash } from "./record_hash.ts";
 import {
   type AuditBreakKind,
   type AuditVerification,
@@ -97,11 +97,13 @@ Deno.test("verifyAuditText() catches a record edited out of canonical form", asy
 });
 
 Deno.test("verifyAuditText() catches an edited record whose hash was recomputed", async () => {
-  const sha256 = await loadRecordHasher();
   const lines = await _log(4);
   const { hash: _, ...record } = JSON.parse(lines[1] as string);
-  const canonical = canonicalAuditRecord({ ...record, decision: "deny" });
-  lines[1] = auditLine(canonical, sha256(canonical));
+  const edited = { ...record, decision: "deny" };
+  lines[1] = auditLine(
+    canonicalAuditRecord(edited),
+    recordHash(edited),
+  );
   _assertBreak(
     await verifyAuditText(_text(lines)),
     "unlinked",
@@ -197,12 +199,15 @@ Deno.test("verifyAuditText() catches a record spliced in from another log", asyn
 });
 
 Deno.test("verifyAuditText() catches a first record that does not start a chain", async () => {
-  const sha256 = await loadRecordHasher();
   const lines = await _log(1);
   const { hash: _, ...record } = JSON.parse(lines[0] as string);
-  const canonical = canonicalAuditRecord({ ...record, prev: "1".repeat(64) });
+  const spliced = { ...record, prev: "1".repeat(64) };
+  const line = auditLine(
+    canonicalAuditRecord(spliced),
+    recordHash(spliced),
+  );
   _assertBreak(
-    await verifyAuditText(_text([auditLine(canonical, sha256(canonical))])),
+    await verifyAuditText(_text([line])),
     "unlinked",
     1,
     0,

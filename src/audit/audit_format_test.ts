@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import { AuditFormatter } from "./audit_format.ts";
+import { AuditSealer } from "./audit_seal.ts";
+import { Blake3, blake3Module } from "./blake3.ts";
+import {
+  auditLine,
+  canonicalAuditRecord,
+  GENESIS_HASH,
+  type UnhashedAuditRecord,
+} from "./audit_record.ts";
+import {
+  type AuditSite,
+  auditSiteText,
+  recordHash,
+  RecordHasher,
+  wordsToHex,
+} from "./record_hash.ts";
+
+const SITES: AuditSite[] = [{
+  component: 'app "quoted" é\n',
+  call: "keyvalue:store/store@0.1.0#set",
+  decision: "allow",
+  rule: "grant keyvalue:store/store",
+  args: [{ type: "string", size: 0 }, { type: "u32" }, {
+    type: "list<u8>",
+    size: 0,
+  }],
+}, {
+  component: "app",
+  call: "wasi:cli/stdout@0.2.3#get-stdout",
+  decision: "deny",
+  rule: "rate 1/s",
+  args: [],
+}];
+
+function _sealer(seq: number, hash: string): AuditSealer {
+  return new AuditSealer(
+    seq,
+    hash,
+    new RecordHasher(new Blake3(blake3Module())),
+  );
+}
+
+function _define(sealer: AuditSealer, id: number, site: AuditSite): void {
+  sealer.defineSite(
+    id,
+    auditSiteText(site),
+    site.args.filter((arg) => arg.size !== undefined).length,
+  );
+}
+
+/** A batch of the two sites' records and their hashes, sealed. */
+function sealed(
+  sealer: AuditSealer,
+): { batch: Float64Array; hashes: Uint32Array } {
+  SITES.forEach((site, id) => _define(sealer, id, site));
+  const time = Date.UTC(2025, 0, 2, 3, 4, 5, 60);
+  const batch = Float64Array.from([
+    ...[0, time, 1500, 3, 2 ** 40],
+    ...[1, time + 1001, 0],
+  ]);
+  const hashes = sealer.sealBatch(batch, batch.length, new Uint32Array(0));
+  return { batch, hashes };
+}
+
+Deno.test("sealed records format as canonical, numbered, chained lines", () => {
+  const start = "cd".repeat(32);
+  const sealer = _sealer(41, start);
+  const { batch, hashes } = sealed(sealer);
+  const formatter = new AuditFormatter(41, start);
+  SITES.forEach((site, id) => formatter.defineSite(id, site));
+  const text = new TextDecoder().decode(
+    formatter.format(batch, batch.length, hashes),
+  );
+  const lines = text.split("\n");
+  assert.equal(lines.pop(), "");
+  const records: Omit<UnhashedAuditRecord, "prev">[] = [{
+    ...SITES[0]!,
+    time: "2025-01-02T03:04:05.060Z",
+    seq: 42,
+    durationNs: 1500,
+    args: [{ type: "string", size: 3 }, { type: "u32" }, {
+      type: "list<u8>",
+      size: 2 ** 40,
+    }],
+  }, {
+    ...SITES[1]!,
+    time: "2025-01-02T03:04:06.061Z",
+    seq: 43,
+    durationNs: 0,
+  }];
+  let prev = start;
+  assert.equal(lines.length, records.length);
+  records.forEach((record, i) => {
+    const linked = { ...record, prev };
+    const hash = recordHash(linked);
+    assert.equal(lines[i], auditLine(canonicalAuditRecord(linked), hash));
+    prev = hash;
+  });
+  assert.equal(formatter.seq, 43);
+  assert.equal(sealer.seq, 43);
+  assert.equal(wordsToHex(sealer.lastHashWords), prev);
+});
+
+Deno.test("defining a site between seals keeps the chain", () => {
+  const sealer = _sealer(0, GENESIS_HASH);
+  _define(sealer, 0, SITES[1]!);
+  const batch = Float64Array.from([0, Date.UTC(2025, 0, 1), 0]);
+  sealer.sealBatch(batch, 3, new Uint32Array(8));
+  const first = wordsToHex(sealer.lastHashWords);
+  _define(sealer, 1, SITES[0]!);
+  assert.equal(wordsToHex(sealer.lastHashWords), first);
+});
+
+Deno.test("the sealer and the formatter read the same batch layout", () => {
+  for (const field of ["TIME", "DURATION", "SIZES"] as const) {
+    assert.equal(AuditSealer[field], AuditFormatter[field], field);
+  }
+});
+
+Deno.test("AuditSealer refuses a batch naming an unknown site", () => {
+  assert.throws(
+    () =>
+      _sealer(0, GENESIS_HASH).sealBatch(
+        Float64Array.from([3, 0, 0]),
+        3,
+        new Uint32Array(8),
+      ),
+    /unknown site 3/,
+  );
+});
+
+Deno.test("AuditFormatter refuses a batch naming an unknown site", () => {
+  const formatter = new AuditFormatter(0, GENESIS_HASH);
+  assert.throws(
+    () => formatter.format(Float64Array.from([3, 0, 0]), 3, new Uint32Array(8)),
+    /unknown site 3/,
+  );
+});
+
+Deno.test("record times are ISO 8601 as Date.toISOString() writes them", () => {
+  const sealer = _sealer(0, GENESIS_HASH);
+  const formatter = new AuditFormatter(0, GENESIS_HASH);
+  _define(sealer, 0, SITES[1]!);
+  formatter.defineSite(0, SITES[1]!);
+  const start = Date.UTC(2025, 11, 31, 23, 59, 58, 990);
+  const times = [5, 1000, start];
+  for (let ms = start; ms < start + 2100; ms += 7) times.push(ms);
+  const batch = new Float64Array(3 * times.length);
+  times.forEach((ms, i) => batch.set([0, ms, 0], 3 * i));
+  const hashes = sealer.sealBatch(batch, batch.length, new Uint32Array(0));
+  const lines = new TextDecoder().decode(
+    formatter.format(batch, batch.length, hashes),
+  )
+    .trimEnd().split("\n");
+  assert.deepEqual(
+    lines.map((line) => JSON.parse(line).time),
+    times.map((ms) => new Date(ms).toISOString()),
+  );
+});

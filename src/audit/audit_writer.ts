@@ -1,0 +1,349 @@
+/**
+ * Where an audit log's sealed batches go to be formatted and written:
+ * straight to the file on the calling thread, or to a writer Worker that
+ * does it on another thread while the guest runs on.
+ *
+ * The Worker keeps a host call's share of auditing to sealing its record
+ * (~150 ns): formatting a record costs ~250 ns more, which with the clock
+ * reads would take a call over the 300 ns its audit may add. At most
+ * {@linkcode MAX_BATCHES_IN_FLIGHT} batches wait for the Worker; a log that
+ * fills another waits for it, so memory stays bounded and a guest that
+ * calls faster than records can be written is slowed to the writing speed.
+ *
+ * @module
+ */
+import { AuditFormatter } from "./audit_format.ts";
+import { AuditSealer } from "./audit_seal.ts";
+import { Blake3, blake3Module } from "./blake3.ts";
+import {
+  type AuditSite,
+  auditSiteText,
+  RecordHasher,
+  wordsToHex,
+} from "./record_hash.ts";
+import { type WriterMessage, WriterState } from "./audit_writer_state.ts";
+
+/** Batches handed to the Worker and not yet written, at most. */
+export const MAX_BATCHES_IN_FLIGHT = 2;
+/** A batch's entries per record it is made for: 3, and one size. */
+const _WORDS_PER_RECORD = 4;
+/** How long a flush waits for the Worker to make progress. */
+const _STALL_MS = 60_000;
+
+/** Seals, formats and writes batches (see `audit_writer_state.ts`). */
+export interface AuditWriter {
+  /** The batch to fill; another one after each {@linkcode write}. */
+  readonly batch: Float64Array;
+  /**
+   * Makes the batch, which must be empty, at least `words` entries long,
+   * for a record larger than it.
+   */
+  grow(words: number): void;
+  /** Defines a site for later batches. */
+  site(id: number, site: AuditSite): void;
+  /**
+   * Writes the batch's first `words` entries, now or soon.
+   *
+   * @throws {Error} When writing failed (now or earlier); the message says
+   * which records may be lost.
+   */
+  write(words: number): void;
+  /** Waits until everything handed over is written. @throws {Error} as `write`. */
+  flush(): void;
+  /** The last `seq` written to the file. */
+  readonly seq: number;
+  /** The last `hash` written to the file. */
+  readonly lastHash: string;
+  /** Stops (after a flush). */
+  close(): void;
+}
+
+/**
+ * A writer that writes on the calling thread, as each batch comes.
+ *
+ * @param file Open for appending.
+ * @param seq The chain to continue: the file's last `seq` …
+ * @param hash … and hash.
+ */
+export function directAuditWriter(
+  file: Deno.FsFile,
+  seq: number,
+  hash: string,
+  records: number,
+): AuditWriter {
+  const sealer = new AuditSealer(
+    seq,
+    hash,
+    new RecordHasher(new Blake3(blake3Module())),
+  );
+  const formatter = new AuditFormatter(seq, hash);
+  let batch = new Float64Array(records * _WORDS_PER_RECORD);
+  let hashes: Uint32Array = new Uint32Array(0);
+  let written = { seq, hash };
+  return {
+    get batch() {
+      return batch;
+    },
+    grow(words) {
+      batch = new Float64Array(words);
+    },
+    site(id, site) {
+      sealer.defineSite(id, auditSiteText(site), _sizes(site));
+      formatter.defineSite(id, site);
+    },
+    write(words) {
+      hashes = sealer.sealBatch(batch, words, hashes);
+      formatter.writeBatch(file, batch, words, hashes);
+      written = { seq: sealer.seq, hash: wordsToHex(sealer.lastHashWords) };
+    },
+    flush() {},
+    get seq() {
+      return written.seq;
+    },
+    get lastHash() {
+      return written.hash;
+    },
+    close: () => file.close(),
+  };
+}
+
+/** How many of a site's arguments have a size. */
+function _sizes(site: AuditSite): number {
+  return site.args.filter((arg) => arg.size !== undefined).length;
+}
+
+/**
+ * Starts a writer Worker for a log file and waits until it has opened the
+ * file (~30 ms, most of it the Worker's startup).
+ *
+ * @param path The log file, which exists.
+ * @param seq The chain to continue: the file's last `seq` …
+ * @param hash … and hash.
+ * @param records The records a batch is made for.
+ * @returns The writer.
+ * @throws {Error} When the Worker cannot start or open the file.
+ */
+export async function startAuditWriter(
+  path: string,
+  seq: number,
+  hash: string,
+  records: number,
+): Promise<AuditWriter> {
+  // node:worker_threads, not a web Worker: it can be unref()ed, so an open
+  // log does not keep the process alive (a web Worker would, and then the
+  // `unload` event that flushes and closes the log would never come). Its
+  // code is given as text, so starting it needs no read permission.
+  const { Worker } = await import("node:worker_threads");
+  const worker = new Worker(_WRITER_SOURCE, { eval: true });
+  const state = new WriterState();
+  const batches = Array.from(
+    { length: MAX_BATCHES_IN_FLIGHT + 1 },
+    () => new SharedArrayBuffer(8 * records * _WORDS_PER_RECORD),
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.once("error", reject);
+      worker.once("message", (message: { type: string; message?: string }) => {
+        if (message.type === "ready") resolve();
+        else reject(new Error(message.message));
+      });
+      _post(worker, {
+        type: "open",
+        path,
+        seq,
+        hash,
+        blake3: blake3Module(),
+        batches,
+        state: state.buffer,
+      });
+    });
+  } catch (error) {
+    worker.terminate();
+    throw error;
+  }
+  worker.removeAllListeners();
+  worker.unref();
+  return new _WorkerWriter(worker, state, batches, { seq, hash });
+}
+
+/**
+ * The writer Worker's main function. Self-contained: the Worker runs it
+ * from its source text, with the two classes it uses.
+ *
+ * Messages in, in order: one `open`, then `site` and `batch` messages. It
+ * answers `open` with `ready` or `failed`; after that it reports only
+ * through the shared state: the batches done and the first error.
+ */
+function _writerMain(
+  port: {
+    on(event: "message", listener: (message: WriterMessage) => void): void;
+    postMessage(message: unknown): void;
+  },
+  classes: {
+    Blake3: typeof Blake3;
+    RecordHasher: typeof RecordHasher;
+    AuditSealer: typeof AuditSealer;
+    AuditFormatter: typeof AuditFormatter;
+    WriterState: typeof WriterState;
+  },
+): void {
+  let file: Deno.FsFile | undefined;
+  let sealer: AuditSealer | undefined;
+  let formatter: AuditFormatter | undefined;
+  let state: WriterState | undefined;
+  let batches: Float64Array[] = [];
+  let hashes: Uint32Array = new Uint32Array(0);
+  port.on("message", (message) => {
+    switch (message.type) {
+      case "open":
+        try {
+          state = new classes.WriterState(message.state);
+          sealer = new classes.AuditSealer(
+            message.seq,
+            message.hash,
+            new classes.RecordHasher(new classes.Blake3(message.blake3)),
+          );
+          formatter = new classes.AuditFormatter(message.seq, message.hash);
+          batches = message.batches.map((buffer) => new Float64Array(buffer));
+          file = Deno.openSync(message.path, { append: true });
+          port.postMessage({ type: "ready" });
+        } catch (error) {
+          port.postMessage({
+            type: "failed",
+            message: (error as Error).message,
+          });
+        }
+        return;
+      case "site":
+        sealer!.defineSite(
+          message.id,
+          message.text,
+          message.site.args.filter((arg) => arg.size !== undefined).length,
+        );
+        formatter!.defineSite(message.id, message.site);
+        return;
+      case "batch":
+        if (message.grown !== undefined) {
+          batches[message.slot] = new Float64Array(message.grown);
+        }
+        if (!state!.failed) {
+          const batch = batches[message.slot]!;
+          try {
+            hashes = sealer!.sealBatch(batch, message.words, hashes);
+            formatter!.writeBatch(file!, batch, message.words, hashes);
+            state!.written(sealer!.seq, sealer!.lastHashWords);
+          } catch (error) {
+            state!.fail((error as Error).message);
+            file?.close();
+            file = undefined;
+          }
+        }
+        state!.batchDone();
+    }
+  });
+}
+
+const _WRITER_SOURCE = `"use strict";
+(${_writerMain})(require("node:worker_threads").parentPort, {
+  Blake3: ${Blake3},
+  RecordHasher: ${RecordHasher},
+  AuditSealer: ${AuditSealer},
+  AuditFormatter: ${AuditFormatter},
+  WriterState: ${WriterState},
+});
+`;
+
+/** The part of a node:worker_threads Worker used here. */
+interface _Worker {
+  postMessage(message: unknown): void;
+  terminate(): unknown;
+}
+
+function _post(worker: _Worker, message: WriterMessage): void {
+  worker.postMessage(message);
+}
+
+class _WorkerWriter implements AuditWriter {
+  readonly #worker: _Worker;
+  readonly #state: WriterState;
+  readonly #ring: Float64Array[];
+  /** A replaced buffer of the current slot, to send with its next batch. */
+  #grown: SharedArrayBuffer | undefined;
+  #sent = 0;
+  /** The chain's end as the file had it when the log opened. */
+  readonly #start: { seq: number; hash: string };
+
+  constructor(
+    worker: _Worker,
+    state: WriterState,
+    batches: SharedArrayBuffer[],
+    start: { seq: number; hash: string },
+  ) {
+    this.#worker = worker;
+    this.#state = state;
+    this.#ring = batches.map((buffer) => new Float64Array(buffer));
+    this.#start = start;
+  }
+
+  get batch(): Float64Array {
+    return this.#ring[this.#sent % this.#ring.length]!;
+  }
+
+  grow(words: number): void {
+    this.#grown = new SharedArrayBuffer(8 * words);
+    this.#ring[this.#sent % this.#ring.length] = new Float64Array(this.#grown);
+  }
+
+  site(id: number, site: AuditSite): void {
+    _post(this.#worker, { type: "site", id, site, text: auditSiteText(site) });
+  }
+
+  write(words: number): void {
+    this.#check();
+    const slot = this.#sent % this.#ring.length;
+    const grown = this.#grown;
+    this.#grown = undefined;
+    _post(
+      this.#worker,
+      grown === undefined
+        ? { type: "batch", slot, words }
+        : { type: "batch", slot, words, grown },
+    );
+    this.#sent++;
+    // The next slot is free once at most MAX_BATCHES_IN_FLIGHT are pending.
+    this.#wait(this.#sent - MAX_BATCHES_IN_FLIGHT);
+  }
+
+  flush(): void {
+    this.#wait(this.#sent);
+    this.#check();
+  }
+
+  get seq(): number {
+    return this.#state.seq === 0 ? this.#start.seq : this.#state.seq;
+  }
+
+  get lastHash(): string {
+    return this.#state.seq === 0
+      ? this.#start.hash
+      : wordsToHex(this.#state.hashWords);
+  }
+
+  close(): void {
+    this.#worker.terminate();
+  }
+
+  #wait(batches: number): void {
+    if (!this.#state.waitFor(batches, _STALL_MS)) {
+      throw new Error(
+        `its writer made no progress for ${
+          _STALL_MS / 1000
+        } s (what was recorded and not yet written may be lost)`,
+      );
+    }
+  }
+
+  #check(): void {
+    if (this.#state.failed) throw new Error(this.#state.message);
+  }
+}
