@@ -8,7 +8,9 @@
  * - gated with every call audited, into an in-memory sink that keeps the
  *   last event (the gate's own cost: clock reads, digest, event);
  * - gated with every call audited into Warden's audit log, a temporary file
- *   (the whole cost: the log's buffering, hashing and writing too).
+ *   (the whole cost: sealing each record on the calling thread, and the
+ *   writer Worker formatting and writing them on the other core; when the
+ *   Worker falls behind, the calls wait for it).
  *
  * Each iteration makes 1,000 calls from wasm into the host: divide the time
  * per iteration by 1,000 for one call. Deno's summary gives each variant's
@@ -22,7 +24,14 @@
  * and goes skews the rest. Run as a script, the file
  * instead interleaves the variants over 21 rounds of 20,000 calls and
  * prints, per call, the fastest and the median round and their ratios to
- * ungated:
+ * ungated. A round of 20,000 calls into the log file outruns its writer,
+ * so two more measurements follow, each ungated and into the log file:
+ *
+ * - paced: bursts of 1,000 calls 2 ms apart, timed inside the bursts only
+ *   (a guest that does other work between its calls, so the writer keeps
+ *   up: what a call costs its caller);
+ * - sustained: 1,000,000 calls back to back (a guest that does nothing but
+ *   call the host: the calls wait for the writer).
  *
  *     deno run -A bench/gate_bench.ts
  *
@@ -37,6 +46,7 @@ import {
   prepareComponent,
 } from "../mod.ts";
 import { fixture } from "../tests/_warden.ts";
+import { callClock } from "../src/gate/call_clock.ts";
 
 const CALLS = 1000;
 const HOST = "warden:bench/host";
@@ -157,13 +167,62 @@ function _interleaved(): void {
       }`,
     );
   }
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const paced = (instance: _BenchExports) => {
+    let inside = 0;
+    for (let burst = 0; burst < 20; burst++) {
+      Atomics.wait(pause, 0, 0, 2);
+      const start = performance.now();
+      instance.runNoop(1000);
+      inside += performance.now() - start;
+    }
+    return inside * 1e6 / 20_000;
+  };
+  const pacedRounds = { ungated: [] as number[], logged: [] as number[] };
+  for (let round = 0; round < 11; round++) {
+    pacedRounds.ungated.push(paced(variants[0]![1]));
+    pacedRounds.logged.push(paced(variants.at(-1)![1]));
+  }
+  const pacedUngated = stat(pacedRounds.ungated);
+  const pacedLogged = stat(pacedRounds.logged);
+  lines.push(
+    `paced, bursts of 1,000 noop calls 2 ms apart (min, median): ungated ${
+      pacedUngated.min.toFixed(1)
+    }, ${pacedUngated.median.toFixed(1)} ns/call, audit all (log file) ${
+      pacedLogged.min.toFixed(1)
+    }, ${pacedLogged.median.toFixed(1)} ns/call: +${
+      (pacedLogged.min - pacedUngated.min).toFixed(0)
+    }, +${(pacedLogged.median - pacedUngated.median).toFixed(0)} ns`,
+  );
+  const sustained = (instance: _BenchExports) => {
+    const start = performance.now();
+    for (let i = 0; i < 50; i++) instance.runNoop(20_000);
+    return (performance.now() - start) * 1e6 / 1_000_000;
+  };
+  const ungated = sustained(variants[0]![1]);
+  const logged = sustained(variants.at(-1)![1]);
+  allLog.flush();
+  lines.push(
+    `sustained, 1,000,000 noop calls: ungated ${ungated.toFixed(1)} ns/call, ` +
+      `audit all (log file) ${logged.toFixed(1)} ns/call: +${
+        (logged - ungated).toFixed(0)
+      } ns`,
+  );
   // Auditing every call times it with two clock reads; show what one costs.
   const reads = 100_000;
-  const start = performance.now();
-  let end = start;
-  for (let i = 0; i < reads; i++) end = performance.now();
-  lines.push(
-    `performance.now(): ${((end - start) * 1e6 / reads).toFixed(0)} ns a read`,
-  );
+  for (
+    const [name, clock] of [["performance.now()", () => performance.now()], [
+      "the gate's clock",
+      callClock(),
+    ]] as const
+  ) {
+    const start = performance.now();
+    for (let i = 0; i < reads; i++) clock();
+    lines.push(
+      `${name}: ${
+        ((performance.now() - start) * 1e6 / reads).toFixed(0)
+      } ns a read`,
+    );
+  }
   Deno.stdout.writeSync(new TextEncoder().encode(`${lines.join("\n")}\n`));
 }
