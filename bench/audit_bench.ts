@@ -1,12 +1,12 @@
 /**
  * The cost of auditing a host call: `record()` on the hot path at each
- * level, and the flush work (format, hash, write) that auditing every call
- * adds per record.
+ * level, and the work (seal, format, write) that auditing every call adds
+ * per record, which at level `all` the log's writer Worker does.
  *
  * Each iteration makes 1,000 `record()` calls: divide the reported time per
  * iteration by 1,000 for the cost of one call. The hot-path benches flush
- * outside the timed part; the "write" group times the flush work too
- * (writing to /dev/null, so the disk does not count).
+ * outside the timed part; the "write" group times until everything is
+ * written (to /dev/null, so the disk does not count).
  *
  *     deno bench --allow-read --allow-write bench/audit_bench.ts
  *

@@ -1,19 +1,23 @@
 /**
  * The audit log file: a buffered, hash-chained {@linkcode AuditSink}.
  *
- * At level `all`, `record()` only stamps the time and pushes the event into
- * a buffer; the records are formatted, hashed and written at flush time. At
- * level `denials` each record is written as it comes. A flush happens
- * when the buffer is full, on `flush()` and `close()`, when the process ends
+ * At level `all`, `record()` only stores the record's numbers (its site's
+ * id, time, duration, argument sizes) in a batch, and hands a full batch to
+ * the log's writer Worker, which seals, formats and writes it on another
+ * thread (`audit_writer.ts`). At level `denials` each record is sealed,
+ * formatted and written as it comes, on the calling thread. Everything
+ * recorded is written on `flush()` and `close()`, when the process ends
  * normally (the `unload` event, which `Deno.exit` also fires), on an uncaught
  * error such as a trap nobody caught, and, with `onSignal`, on SIGINT and
  * SIGTERM even while a guest loops without yielding (see `signal_watch.ts`).
  *
  * What can be lost at level `all`: a SIGKILL, a crash of the process or a
- * power loss loses what is buffered, at most `bufferSize` records; a second SIGINT or SIGTERM
- * while a guest computes without calling the host does too (the first one
- * cannot be acted on until the guest calls the host again). A SIGKILL in the
- * middle of a write can cut the last line, which `verify` reports.
+ * power loss loses what is not written yet, at most three batches of
+ * `bufferSize` records (the one being filled, two with the writer); a second
+ * SIGINT or SIGTERM while a guest computes without calling the host does too
+ * (the first one cannot be acted on until the guest calls the host again). A
+ * SIGKILL in the middle of a write can cut the last line, which `verify`
+ * reports.
  *
  * @module
  */
@@ -45,9 +49,9 @@ import {
 import { type SignalWatch, watchSignals } from "./signal_watch.ts";
 
 /**
- * Records buffered before a flush, by default. 1,024 records of a few
- * hundred bytes each take a few hundred KB of memory, and a flush of them
- * takes ~3 ms on a small machine; it is also the most a SIGKILL can lose.
+ * Records in a batch, by default: a batch is handed to the writer when it
+ * holds this many. Three batches of 1,024 records take ~100 KB; the writer
+ * writes one in ~0.5 ms on a small machine.
  */
 export const DEFAULT_AUDIT_BUFFER_SIZE = 1024;
 /** The largest `bufferSize` accepted. */
@@ -71,8 +75,10 @@ export interface AuditLogOptions {
    */
   readonly level?: AuditLevel;
   /**
-   * Records buffered before they are written (1 to
-   * {@linkcode MAX_AUDIT_BUFFER_SIZE}), at level `all`. At level `denials`
+   * Records in a batch, handed to the writer when full (1 to
+   * {@linkcode MAX_AUDIT_BUFFER_SIZE}), at level `all`. The log allocates
+   * three batches of 32 bytes per record (records with more than one sized
+   * argument take more room, so fewer fit). At level `denials`
    * each record is written at once: denials are rare and already slow (the
    * gate builds an error for each), and the gate does not call `record()`
    * for allowed calls at that level, so a buffered denial could not be
