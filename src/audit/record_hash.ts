@@ -134,25 +134,25 @@ export class RecordHasher {
   ): Uint32Array {
     const blake3 = this.#blake3;
     const length = 56 + 8 * count;
-    if (length > 4 * RecordHasher.#MAX_MESSAGE_WORDS) {
-      return this.#long(
-        prev,
-        site,
-        seq,
-        timeMs,
-        durationNs,
-        sizes,
-        from,
-        count,
-      );
-    }
-    const m = length <= 64 ? blake3.block : this.#message;
+    // One block is hashed in place, up to one chunk from a reused array.
+    const m = length <= 64
+      ? blake3.block
+      : length <= 4 * RecordHasher.#MAX_MESSAGE_WORDS
+      ? this.#message
+      : new Uint32Array(length / 4);
     for (let i = 0; i < 8; i++) m[i] = site[i]!;
     RecordHasher.#u64(m, 8, seq);
     RecordHasher.#u64(m, 10, timeMs);
     RecordHasher.#u64(m, 12, durationNs);
     for (let i = 0; i < count; i++) {
       RecordHasher.#u64(m, 14 + 2 * i, sizes[from + i]!);
+    }
+    if (m.length > RecordHasher.#MAX_MESSAGE_WORDS) {
+      // Longer than a chunk (more than 121 sizes): the general path.
+      const key = new Uint8Array(prev.buffer, prev.byteOffset, 32).slice();
+      const hash = blake3.hash(new Uint8Array(m.buffer), key);
+      blake3.out.set(new Uint32Array(hash.buffer));
+      return blake3.out;
     }
     blake3.cv.set(prev);
     if (length <= 64) {
@@ -162,31 +162,6 @@ export class RecordHasher {
       blake3.keyedChunk(m, length);
     }
     return blake3.out;
-  }
-
-  #long(
-    prev: Uint32Array,
-    site: Uint32Array,
-    seq: number,
-    timeMs: number,
-    durationNs: number,
-    sizes: Float64Array,
-    from: number,
-    count: number,
-  ): Uint32Array {
-    const words = new Uint32Array(14 + 2 * count);
-    words.set(site);
-    RecordHasher.#u64(words, 8, seq);
-    RecordHasher.#u64(words, 10, timeMs);
-    RecordHasher.#u64(words, 12, durationNs);
-    for (let i = 0; i < count; i++) {
-      RecordHasher.#u64(words, 14 + 2 * i, sizes[from + i]!);
-    }
-    const key = new Uint8Array(prev.buffer, prev.byteOffset, 32).slice();
-    const hash = this.#blake3.hash(new Uint8Array(words.buffer), key);
-    const out = this.#blake3.out;
-    out.set(new Uint32Array(hash.buffer));
-    return out;
   }
 
   /** A whole number below 2^64 (here: below 2^53) as two little-endian words. */
