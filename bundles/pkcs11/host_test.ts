@@ -47,14 +47,17 @@ async function _load(
   Deno.env.set("SOFTHSM2_CONF", conf);
   const checked = await checkHostBundle(PKCS11_DIR);
   const data = await Deno.makeTempDir({ prefix: "warden-pkcs11-data-" });
-  const bundle = loadNativeBundle(
-    { ...checked, manifest: { ...checked.manifest, config } },
-    { dataRoot: data },
-  );
   try {
-    await test(bundle.interfaces[0]!.implementation as unknown as Pkcs11);
+    const bundle = loadNativeBundle(
+      { ...checked, manifest: { ...checked.manifest, config } },
+      { dataRoot: data },
+    );
+    try {
+      await test(bundle.interfaces[0]!.implementation as unknown as Pkcs11);
+    } finally {
+      bundle.close();
+    }
   } finally {
-    bundle.close();
     await Deno.remove(data, { recursive: true });
   }
 }
