@@ -353,3 +353,29 @@ Deno.test("openAuditLog() works with read and write access to its folder only", 
   assert.equal(code, 0);
   assert.equal((await _lines(path)).length, 1);
 });
+
+for (const level of ["all", "denials"] as const) {
+  Deno.test({
+    name:
+      `openAuditLog() at level ${level} reports a failed write, names the records it may have lost, and closes`,
+    ignore: Deno.build.os !== "linux",
+    fn: async () => {
+      // Writing to /dev/full fails with ENOSPC.
+      const log = await openAuditLog("/dev/full", { level, bufferSize: 2 });
+      const write = () => {
+        for (let i = 0; i < 4; i++) log.record(DENIED);
+        log.flush();
+      };
+      assert.throws(write, (error) => {
+        assert.ok(error instanceof AuditLogError, String(error));
+        assert.match(
+          error.message,
+          /^Cannot write audit log "\/dev\/full": .*\(records 1 to [12] may be lost or cut off\)$/,
+        );
+        return true;
+      });
+      assert.throws(() => log.record(DENIED), /Cannot write audit log/);
+      log.close();
+    },
+  });
+}
