@@ -44,8 +44,7 @@ export class AuditFormatter {
   static readonly DURATION = 2;
   static readonly SIZES = 3;
   static readonly #ascii = (text: string) => new TextEncoder().encode(text);
-  static readonly #TIME = AuditFormatter.#ascii('{"time":"');
-  static readonly #SEQ = AuditFormatter.#ascii('","seq":');
+  static readonly #SEQ = AuditFormatter.#ascii('Z","seq":');
   static readonly #HASH_KEY = AuditFormatter.#ascii('","hash":"');
   static readonly #END = AuditFormatter.#ascii('"}\n');
   /** The two ASCII hex digits of each byte value, at `2 * byte`. */
@@ -65,7 +64,8 @@ export class AuditFormatter {
   #out = new Uint8Array(1 << 16);
   /** The time's date-and-second part, `2025-01-02T03:04:05.`, and its second. */
   #second = Number.NaN;
-  readonly #secondText = new Uint8Array(20);
+  /** `{"time":"` and the time up to the second: a line's first 29 bytes. */
+  readonly #lineStart = new Uint8Array(29);
   #seq: number;
 
   /**
@@ -151,7 +151,6 @@ export class AuditFormatter {
         grown.set(out.subarray(0, n));
         out = this.#out = grown;
       }
-      n = copy(out, n, AuditFormatter.#TIME);
       n = this.#time(out, n, batch[at + 1]!);
       n = copy(out, n, AuditFormatter.#SEQ);
       n = decimal(out, n, ++seq);
@@ -191,25 +190,26 @@ export class AuditFormatter {
     return out.subarray(0, n);
   }
 
-  /** Writes `2025-01-02T03:04:05.678Z`, reusing the part up to the second. */
+  /**
+   * Writes `{"time":"2025-01-02T03:04:05.678`, reusing the part up to the
+   * second (the `Z` comes with what follows).
+   */
   #time(out: Uint8Array, n: number, ms: number): number {
     const second = Math.floor(ms / 1000);
     if (second !== this.#second) {
       this.#second = second;
-      this.#secondText.set(
+      this.#lineStart.set(
         AuditFormatter.#ascii(
-          new Date(second * 1000).toISOString().slice(0, 20),
+          `{"time":"${new Date(second * 1000).toISOString().slice(0, 20)}`,
         ),
       );
     }
-    out.set(this.#secondText, n);
-    n += 20;
+    n = AuditFormatter.#copy(out, n, this.#lineStart);
     const millis = ms - second * 1000;
-    out[n++] = 0x30 + Math.floor(millis / 100);
-    out[n++] = 0x30 + (Math.floor(millis / 10) % 10);
-    out[n++] = 0x30 + (millis % 10);
-    out[n++] = 0x5a; // Z
-    return n;
+    out[n] = 0x30 + ((millis / 100) | 0);
+    out[n + 1] = 0x30 + (((millis / 10) | 0) % 10);
+    out[n + 2] = 0x30 + (millis % 10);
+    return n + 3;
   }
 
   /**

@@ -154,7 +154,8 @@ export class RecordHasher {
       blake3.out.set(new Uint32Array(hash.buffer));
       return blake3.out;
     }
-    blake3.cv.set(prev);
+    const cv = blake3.cv;
+    for (let i = 0; i < 8; i++) cv[i] = prev[i]!;
     if (length <= 64) {
       if (count === 0) m[14] = m[15] = 0;
       blake3.keyedBlock(length);
