@@ -48,6 +48,17 @@ export class AuditSealer {
     this.#hasher = hasher;
   }
 
+  /**
+   * Continues the chain from where the other side left it.
+   *
+   * @param seq The last sealed record's `seq`.
+   * @param hash Its hash, 8 words (copied).
+   */
+  resume(seq: number, hash: Uint32Array): void {
+    this.#seq = seq;
+    this.#prev = hash.slice();
+  }
+
   /** The `seq` of the last record sealed. */
   get seq(): number {
     return this.#seq;

@@ -50,6 +50,8 @@ export interface AuditWriter {
   write(words: number): void;
   /** Waits until everything handed over is written. @throws {Error} as `write`. */
   flush(): void;
+  /** Batches sealed on the calling thread so far. */
+  readonly callerSealed: number;
   /** The last `seq` written to the file. */
   readonly seq: number;
   /** The last `hash` written to the file. */
@@ -80,6 +82,7 @@ export function directAuditWriter(
   let batch = new Float64Array(records * _WORDS_PER_RECORD);
   let hashes: Uint32Array = new Uint32Array(0);
   let written = { seq, hash };
+  let sealed = 0;
   return {
     get batch() {
       return batch;
@@ -93,10 +96,14 @@ export function directAuditWriter(
     },
     write(words) {
       hashes = sealer.sealBatch(batch, words, hashes);
+      sealed++;
       formatter.writeBatch(file, batch, words, hashes);
       written = { seq: sealer.seq, hash: wordsToHex(sealer.lastHashWords) };
     },
     flush() {},
+    get callerSealed() {
+      return sealed;
+    },
     get seq() {
       return written.seq;
     },
@@ -136,9 +143,20 @@ export async function startAuditWriter(
   const { Worker } = await import("node:worker_threads");
   const worker = new Worker(_WRITER_SOURCE, { eval: true });
   const state = new WriterState();
+  const sealer = new AuditSealer(
+    seq,
+    hash,
+    new RecordHasher(new Blake3(blake3Module())),
+  );
+  state.startChain(seq, sealer.lastHashWords);
+  const slots = MAX_BATCHES_IN_FLIGHT + 1;
   const batches = Array.from(
-    { length: MAX_BATCHES_IN_FLIGHT + 1 },
+    { length: slots },
     () => new SharedArrayBuffer(8 * records * _WORDS_PER_RECORD),
+  );
+  const hashes = Array.from(
+    { length: slots },
+    () => new SharedArrayBuffer(32 * records),
   );
   try {
     await new Promise<void>((resolve, reject) => {
@@ -154,6 +172,7 @@ export async function startAuditWriter(
         hash,
         blake3: blake3Module(),
         batches,
+        hashes,
         state: state.buffer,
       });
     });
@@ -163,7 +182,10 @@ export async function startAuditWriter(
   }
   worker.removeAllListeners();
   worker.unref();
-  return new _WorkerWriter(worker, state, batches, { seq, hash });
+  return new _WorkerWriter(worker, state, sealer, batches, hashes, {
+    seq,
+    hash,
+  });
 }
 
 /**
@@ -192,7 +214,9 @@ function _writerMain(
   let formatter: AuditFormatter | undefined;
   let state: WriterState | undefined;
   let batches: Float64Array[] = [];
-  let hashes: Uint32Array = new Uint32Array(0);
+  let sealedHashes: Uint32Array[] = [];
+  /** The hashes of batches sealed here (never a shared slot's buffer). */
+  let ownHashes: Uint32Array = new Uint32Array(0);
   port.on("message", (message) => {
     switch (message.type) {
       case "open":
@@ -205,6 +229,9 @@ function _writerMain(
           );
           formatter = new classes.AuditFormatter(message.seq, message.hash);
           batches = message.batches.map((buffer) => new Float64Array(buffer));
+          sealedHashes = message.hashes.map((buffer) =>
+            new Uint32Array(buffer)
+          );
           file = Deno.openSync(message.path, { append: true });
           port.postMessage({ type: "ready" });
         } catch (error) {
@@ -226,10 +253,29 @@ function _writerMain(
         if (message.grown !== undefined) {
           batches[message.slot] = new Float64Array(message.grown);
         }
+        if (message.grownHashes !== undefined) {
+          sealedHashes[message.slot] = new Uint32Array(message.grownHashes);
+        }
         if (!state!.failed) {
           const batch = batches[message.slot]!;
           try {
-            hashes = sealer!.sealBatch(batch, message.words, hashes);
+            let hashes: Uint32Array;
+            if (message.sealed) {
+              hashes = sealedHashes[message.slot]!;
+            } else {
+              // Continue the chain where it ends, whichever side sealed last.
+              sealer!.resume(state!.chainSeq, state!.chainHash);
+              hashes = ownHashes = sealer!.sealBatch(
+                batch,
+                message.words,
+                ownHashes,
+              );
+              state!.sealed(
+                message.index + 1,
+                sealer!.seq,
+                sealer!.lastHashWords,
+              );
+            }
             formatter!.writeBatch(file!, batch, message.words, hashes);
             state!.written(sealer!.seq, sealer!.lastHashWords);
           } catch (error) {
@@ -263,25 +309,43 @@ function _post(worker: _Worker, message: WriterMessage): void {
   worker.postMessage(message);
 }
 
+/**
+ * The log's side of a writer Worker. It hands batches over unsealed while
+ * the Worker keeps up; when the Worker falls behind (a batch would have to
+ * wait for it), the log seals batches itself, on the calling thread, instead
+ * of only waiting — the Worker then just formats and writes, and the two
+ * threads share a record's work — until the Worker has caught up again.
+ * Batches are sealed strictly in order: before the log takes the chain over
+ * it waits until the Worker has sealed every batch sent before.
+ */
 class _WorkerWriter implements AuditWriter {
   readonly #worker: _Worker;
   readonly #state: WriterState;
+  readonly #sealer: AuditSealer;
   readonly #ring: Float64Array[];
+  readonly #hashRing: Uint32Array[];
   /** A replaced buffer of the current slot, to send with its next batch. */
   #grown: SharedArrayBuffer | undefined;
   #sent = 0;
+  /** Whether the log is sealing batches itself. */
+  #sealing = false;
+  #callerSealed = 0;
   /** The chain's end as the file had it when the log opened. */
   readonly #start: { seq: number; hash: string };
 
   constructor(
     worker: _Worker,
     state: WriterState,
+    sealer: AuditSealer,
     batches: SharedArrayBuffer[],
+    hashes: SharedArrayBuffer[],
     start: { seq: number; hash: string },
   ) {
     this.#worker = worker;
     this.#state = state;
+    this.#sealer = sealer;
     this.#ring = batches.map((buffer) => new Float64Array(buffer));
+    this.#hashRing = hashes.map((buffer) => new Uint32Array(buffer));
     this.#start = start;
   }
 
@@ -295,28 +359,63 @@ class _WorkerWriter implements AuditWriter {
   }
 
   site(id: number, site: AuditSite): void {
-    _post(this.#worker, { type: "site", id, site, text: auditSiteText(site) });
+    const text = auditSiteText(site);
+    this.#sealer.defineSite(id, text, _sizes(site));
+    _post(this.#worker, { type: "site", id, site, text });
   }
 
   write(words: number): void {
     this.#check();
-    const slot = this.#sent % this.#ring.length;
+    const index = this.#sent;
+    const slot = index % this.#ring.length;
+    const pending = index - this.#state.done;
+    if (this.#sealing && pending === 0) this.#sealing = false;
+    let grownHashes: SharedArrayBuffer | undefined;
+    if (this.#sealing || pending >= MAX_BATCHES_IN_FLIGHT) {
+      if (!this.#sealing) {
+        this.#until(this.#state.waitForSealed(index, _STALL_MS));
+        this.#sealer.resume(this.#state.chainSeq, this.#state.chainHash);
+        this.#sealing = true;
+      }
+      // A record takes at least BATCH_SIZES entries: 8 hash words each.
+      const most = 8 * Math.ceil(words / AuditSealer.SIZES);
+      if (this.#hashRing[slot]!.length < most) {
+        grownHashes = new SharedArrayBuffer(4 * most);
+        this.#hashRing[slot] = new Uint32Array(grownHashes);
+      }
+      this.#sealer.sealBatch(this.batch, words, this.#hashRing[slot]!);
+      this.#callerSealed++;
+      this.#state.sealed(
+        index + 1,
+        this.#sealer.seq,
+        this.#sealer.lastHashWords,
+      );
+    }
     const grown = this.#grown;
     this.#grown = undefined;
-    _post(
-      this.#worker,
-      grown === undefined
-        ? { type: "batch", slot, words }
-        : { type: "batch", slot, words, grown },
-    );
+    _post(this.#worker, {
+      type: "batch",
+      slot,
+      index,
+      words,
+      sealed: this.#sealing,
+      ...(grown === undefined ? {} : { grown }),
+      ...(grownHashes === undefined ? {} : { grownHashes }),
+    });
     this.#sent++;
     // The next slot is free once at most MAX_BATCHES_IN_FLIGHT are pending.
-    this.#wait(this.#sent - MAX_BATCHES_IN_FLIGHT);
+    this.#until(
+      this.#state.waitFor(this.#sent - MAX_BATCHES_IN_FLIGHT, _STALL_MS),
+    );
   }
 
   flush(): void {
-    this.#wait(this.#sent);
+    this.#until(this.#state.waitFor(this.#sent, _STALL_MS));
     this.#check();
+  }
+
+  get callerSealed(): number {
+    return this.#callerSealed;
   }
 
   get seq(): number {
@@ -333,8 +432,9 @@ class _WorkerWriter implements AuditWriter {
     this.#worker.terminate();
   }
 
-  #wait(batches: number): void {
-    if (!this.#state.waitFor(batches, _STALL_MS)) {
+  /** Throws when a wait for the Worker timed out. */
+  #until(progressed: boolean): void {
+    if (!progressed) {
       throw new Error(
         `its writer made no progress for ${
           _STALL_MS / 1000

@@ -37,6 +37,8 @@ export type WriterMessage =
     readonly blake3: WebAssembly.Module;
     /** The ring of batch buffers. */
     readonly batches: readonly SharedArrayBuffer[];
+    /** Their hash buffers, for batches the log seals itself. */
+    readonly hashes: readonly SharedArrayBuffer[];
     /** The {@linkcode WriterState}'s buffer. */
     readonly state: SharedArrayBuffer;
   }
@@ -51,17 +53,26 @@ export type WriterMessage =
     readonly type: "batch";
     /** Which buffer of the ring. */
     readonly slot: number;
+    /** The batch's number: 0 for the log's first. */
+    readonly index: number;
     /** How many of its entries are in use. */
     readonly words: number;
+    /**
+     * Whether the log sealed the batch itself: its hashes are in the slot's
+     * hash buffer. Otherwise the Worker seals it, continuing the chain.
+     */
+    readonly sealed: boolean;
     /** A larger buffer that replaces the slot's, for a record that did not fit. */
     readonly grown?: SharedArrayBuffer;
+    /** A larger hash buffer that replaces the slot's. */
+    readonly grownHashes?: SharedArrayBuffer;
   };
 
 /**
- * The shared progress: batches done, the last `seq` and hash written, and
- * the first error; the Worker stores the rest before it counts a batch
- * done. Self-contained, like `AuditFormatter`: the Worker runs it from its
- * source text.
+ * The shared progress: batches done, the last `seq` and hash written, the
+ * chain's end as last sealed (by either side) and the first error; each
+ * side stores the rest before the count that announces it. Self-contained,
+ * like `AuditFormatter`: the Worker runs it from its source text.
  */
 export class WriterState {
   /** The longest error message kept, in bytes. */
@@ -69,22 +80,64 @@ export class WriterState {
   static readonly #DONE = 0;
   static readonly #FAILED = 1;
   static readonly #MESSAGE_LENGTH = 2;
+  static readonly #SEALED = 3;
 
   /** The buffer, to send to the other side. */
   readonly buffer: SharedArrayBuffer;
   readonly #ints: Int32Array;
   readonly #seq: Float64Array;
   readonly #hash: Uint32Array;
+  readonly #chainSeq: Float64Array;
+  readonly #chainHash: Uint32Array;
   readonly #message: Uint8Array;
 
   constructor(
-    buffer = new SharedArrayBuffer(64 + WriterState.#MESSAGE_BYTES),
+    buffer = new SharedArrayBuffer(128 + WriterState.#MESSAGE_BYTES),
   ) {
     this.buffer = buffer;
     this.#ints = new Int32Array(buffer, 0, 4);
     this.#seq = new Float64Array(buffer, 16, 1);
     this.#hash = new Uint32Array(buffer, 24, 8);
-    this.#message = new Uint8Array(buffer, 64, WriterState.#MESSAGE_BYTES);
+    this.#chainSeq = new Float64Array(buffer, 56, 1);
+    this.#chainHash = new Uint32Array(buffer, 64, 8);
+    this.#message = new Uint8Array(buffer, 128, WriterState.#MESSAGE_BYTES);
+  }
+
+  /**
+   * Starts the chain (both sides' sealers continue it from here).
+   *
+   * @param seq The file's last `seq`.
+   * @param hash Its hash, 8 words.
+   */
+  startChain(seq: number, hash: Uint32Array): void {
+    this.#chainSeq[0] = seq;
+    this.#chainHash.set(hash);
+  }
+
+  /** Batches sealed so far, by either side. */
+  get sealedCount(): number {
+    return Atomics.load(this.#ints, WriterState.#SEALED);
+  }
+
+  /** The last sealed record's `seq`. */
+  get chainSeq(): number {
+    return this.#chainSeq[0]!;
+  }
+
+  /** The last sealed record's hash, 8 words (a view). */
+  get chainHash(): Uint32Array {
+    return this.#chainHash;
+  }
+
+  /**
+   * Either side: batches up to `count` are sealed, ending the chain at this
+   * `seq` and hash.
+   */
+  sealed(count: number, seq: number, hash: Uint32Array): void {
+    this.#chainSeq[0] = seq;
+    this.#chainHash.set(hash);
+    Atomics.store(this.#ints, WriterState.#SEALED, count);
+    Atomics.notify(this.#ints, WriterState.#SEALED);
   }
 
   /** Batches the Worker has finished (written, or skipped after a failure). */
@@ -120,12 +173,22 @@ export class WriterState {
    * @returns Whether they are.
    */
   waitFor(batches: number, timeoutMs: number): boolean {
-    for (let done = this.done; done < batches; done = this.done) {
-      if (
-        Atomics.wait(this.#ints, WriterState.#DONE, done, timeoutMs) ===
-          "timed-out"
-      ) {
-        return this.done >= batches;
+    return this.#wait(WriterState.#DONE, batches, timeoutMs);
+  }
+
+  /** Waits until at least `batches` are sealed, as {@linkcode waitFor}. */
+  waitForSealed(batches: number, timeoutMs: number): boolean {
+    return this.#wait(WriterState.#SEALED, batches, timeoutMs);
+  }
+
+  #wait(index: number, count: number, timeoutMs: number): boolean {
+    for (
+      let now = Atomics.load(this.#ints, index);
+      now < count;
+      now = Atomics.load(this.#ints, index)
+    ) {
+      if (Atomics.wait(this.#ints, index, now, timeoutMs) === "timed-out") {
+        return Atomics.load(this.#ints, index) >= count;
       }
     }
     return true;
