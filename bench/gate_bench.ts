@@ -31,7 +31,8 @@
  *   (a guest that does other work between its calls, so the writer keeps
  *   up: what a call costs its caller);
  * - sustained: 1,000,000 calls back to back (a guest that does nothing but
- *   call the host: the calls wait for the writer).
+ *   call the host: the writer falls behind, and the calling thread seals
+ *   records too).
  *
  *     deno run -A bench/gate_bench.ts
  *
