@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AuditFormatter } from "./audit_format.ts";
+import { AuditFormatter, lineFormatWasm } from "./audit_format.ts";
 import { AuditSealer } from "./audit_seal.ts";
 import { Blake3, blake3Module } from "./blake3.ts";
 import {
@@ -67,7 +67,7 @@ Deno.test("sealed records format as canonical, numbered, chained lines", () => {
   const start = "cd".repeat(32);
   const sealer = _sealer(41, start);
   const { batch, hashes } = sealed(sealer);
-  const formatter = new AuditFormatter(41, start);
+  const formatter = new AuditFormatter(41, start, lineFormatWasm());
   SITES.forEach((site, id) => formatter.defineSite(id, site));
   const text = new TextDecoder().decode(
     formatter.format(batch, batch.length, hashes),
@@ -131,7 +131,7 @@ Deno.test("AuditSealer refuses a batch naming an unknown site", () => {
 });
 
 Deno.test("AuditFormatter refuses a batch naming an unknown site", () => {
-  const formatter = new AuditFormatter(0, GENESIS_HASH);
+  const formatter = new AuditFormatter(0, GENESIS_HASH, lineFormatWasm());
   assert.throws(
     () => formatter.format(Float64Array.from([3, 0, 0]), 3, new Uint32Array(8)),
     /unknown site 3/,
@@ -140,7 +140,7 @@ Deno.test("AuditFormatter refuses a batch naming an unknown site", () => {
 
 Deno.test("record times are ISO 8601 as Date.toISOString() writes them", () => {
   const sealer = _sealer(0, GENESIS_HASH);
-  const formatter = new AuditFormatter(0, GENESIS_HASH);
+  const formatter = new AuditFormatter(0, GENESIS_HASH, lineFormatWasm());
   _define(sealer, 0, SITES[1]!);
   formatter.defineSite(0, SITES[1]!);
   const start = Date.UTC(2025, 11, 31, 23, 59, 58, 990);
@@ -157,4 +157,84 @@ Deno.test("record times are ISO 8601 as Date.toISOString() writes them", () => {
     lines.map((line) => JSON.parse(line).time),
     times.map((ms) => new Date(ms).toISOString()),
   );
+});
+
+Deno.test("formatted lines equal the canonical form for random records", () => {
+  let state = 12345;
+  const random = (n: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % n;
+  };
+  const strings = [
+    "app",
+    'quote " backslash \\ newline \n tab \t nul \u0000 esc \u001b',
+    "unicode é 漢字 😀, line separator \u2028, del \u007f",
+    "x".repeat(300),
+    "",
+  ];
+  const numbers = [0, 1, 9, 10, 99, 100, 4294967295, 4294967296, 2 ** 53 - 1];
+  const sites: AuditSite[] = Array.from({ length: 12 }, (_, id) => ({
+    component: strings[random(strings.length)]!,
+    call: `pkg:ns/iface@1.0.0#f${id}`,
+    decision: random(2) === 0 ? "allow" : "deny",
+    rule: strings[random(strings.length)]!,
+    args: Array.from(
+      { length: random(6) },
+      (_, i) =>
+        random(2) === 0
+          ? { type: `string${i}` }
+          : { type: "list<u8>", size: 0 },
+    ),
+  }));
+  const sealer = _sealer(7, "ab".repeat(32));
+  const formatter = new AuditFormatter(7, "ab".repeat(32), lineFormatWasm());
+  sites.forEach((site, id) => {
+    _define(sealer, id, site);
+    formatter.defineSite(id, site);
+  });
+  const words: number[] = [];
+  const expected: Omit<UnhashedAuditRecord, "prev">[] = [];
+  const starts = [
+    0,
+    Date.UTC(2000, 1, 29, 23, 59, 59, 999),
+    Date.UTC(9999, 11, 31, 23, 59, 56, 0),
+  ];
+  for (let r = 0; r < 2000; r++) {
+    const id = random(sites.length);
+    const site = sites[id]!;
+    const time = starts[random(starts.length)]! + random(3000);
+    const duration = numbers[random(numbers.length)]!;
+    const sizes = site.args.flatMap((arg) =>
+      arg.size === undefined ? [] : [numbers[random(numbers.length)]!]
+    );
+    words.push(id, time, duration, ...sizes);
+    let k = 0;
+    expected.push({
+      ...site,
+      time: new Date(time).toISOString(),
+      seq: 8 + r,
+      durationNs: duration,
+      args: site.args.map((arg) =>
+        arg.size === undefined ? arg : { ...arg, size: sizes[k++]! }
+      ),
+    });
+  }
+  const batch = Float64Array.from(words);
+  const hashes = sealer.sealBatch(batch, batch.length, new Uint32Array(0));
+  const lines = new TextDecoder().decode(
+    formatter.format(batch, batch.length, hashes),
+  ).split("\n");
+  assert.equal(lines.pop(), "");
+  let prev = "ab".repeat(32);
+  expected.forEach((record, i) => {
+    const linked = { ...record, prev };
+    const hash = recordHash(linked);
+    assert.equal(
+      lines[i],
+      auditLine(canonicalAuditRecord(linked), hash),
+      `record ${i}`,
+    );
+    prev = hash;
+  });
+  assert.equal(formatter.seq, 2007);
 });

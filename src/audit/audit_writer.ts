@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { AuditFormatter } from "./audit_format.ts";
+import { AuditFormatter, lineFormatWasm } from "./audit_format.ts";
 import { AuditSealer } from "./audit_seal.ts";
 import { Blake3, blake3Module } from "./blake3.ts";
 import {
@@ -78,7 +78,7 @@ export function directAuditWriter(
     hash,
     new RecordHasher(new Blake3(blake3Module())),
   );
-  const formatter = new AuditFormatter(seq, hash);
+  const formatter = new AuditFormatter(seq, hash, lineFormatWasm());
   let batch = new Float64Array(records * _WORDS_PER_RECORD);
   let hashes: Uint32Array = new Uint32Array(0);
   let written = { seq, hash };
@@ -171,6 +171,7 @@ export async function startAuditWriter(
         seq,
         hash,
         blake3: blake3Module(),
+        formatter: lineFormatWasm(),
         batches,
         hashes,
         state: state.buffer,
@@ -227,7 +228,11 @@ function _writerMain(
             message.hash,
             new classes.RecordHasher(new classes.Blake3(message.blake3)),
           );
-          formatter = new classes.AuditFormatter(message.seq, message.hash);
+          formatter = new classes.AuditFormatter(
+            message.seq,
+            message.hash,
+            message.formatter,
+          );
           batches = message.batches.map((buffer) => new Float64Array(buffer));
           sealedHashes = message.hashes.map((buffer) =>
             new Uint32Array(buffer)

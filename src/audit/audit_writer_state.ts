@@ -35,6 +35,8 @@ export type WriterMessage =
     readonly hash: string;
     /** BLAKE3's compression module, to seal records with. */
     readonly blake3: WebAssembly.Module;
+    /** The line formatter module. */
+    readonly formatter: WebAssembly.Module;
     /** The ring of batch buffers. */
     readonly batches: readonly SharedArrayBuffer[];
     /** Their hash buffers, for batches the log seals itself. */

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { I32, OP, WasmCode, wasmModule } from "./wasm_emit.ts";
 
 /**
  * A BLAKE3 hasher: one instance of the compression module and its memory.
@@ -305,31 +306,13 @@ export function compressionModule(): Uint8Array<ArrayBuffer> {
   // Locals: 0–3 the parameters, 4–19 the state v0–v15, 20–35 the message m0–m15.
   const v = (i: number) => 4 + i;
   const m = (i: number) => 20 + i;
-  const code: number[] = [];
-  const get = (local: number) => code.push(0x20, local);
-  const set = (local: number) => code.push(0x21, local);
-  const i32 = (value: number) => code.push(0x41, ..._sleb(value | 0));
-  const load = (offset: number) => {
-    i32(0);
-    code.push(0x28, 2, ..._uleb(offset));
-  };
+  const code = new WasmCode();
   for (let i = 0; i < 16; i++) {
-    load(Blake3.BLOCK_AT + 4 * i);
-    set(m(i));
+    code.i32(0).load(Blake3.BLOCK_AT + 4 * i).set(m(i));
   }
-  for (let i = 0; i < 8; i++) {
-    load(Blake3.CV_AT + 4 * i);
-    set(v(i));
-  }
-  for (let i = 0; i < 4; i++) {
-    i32(Blake3.IV[i]!);
-    set(v(8 + i));
-  }
-  for (const [local, param] of [[12, 0], [13, 1], [14, 2], [15, 3]] as const) {
-    get(param);
-    set(v(local));
-  }
-  const ADD = 0x6a, XOR = 0x73, ROTR = 0x78;
+  for (let i = 0; i < 8; i++) code.i32(0).load(Blake3.CV_AT + 4 * i).set(v(i));
+  for (let i = 0; i < 4; i++) code.i32(Blake3.IV[i]!).set(v(8 + i));
+  for (let i = 0; i < 4; i++) code.get(i).set(v(12 + i));
   // a = a + b + x; d = (d ^ a) >>> r1; c = c + d; b = (b ^ c) >>> r2
   const half = (
     a: number,
@@ -340,10 +323,10 @@ export function compressionModule(): Uint8Array<ArrayBuffer> {
     r1: number,
     r2: number,
   ) => {
-    get(v(a)), get(v(b)), code.push(ADD), get(m(x)), code.push(ADD), set(v(a));
-    get(v(d)), get(v(a)), code.push(XOR), i32(r1), code.push(ROTR), set(v(d));
-    get(v(c)), get(v(d)), code.push(ADD), set(v(c));
-    get(v(b)), get(v(c)), code.push(XOR), i32(r2), code.push(ROTR), set(v(b));
+    code.get(v(a)).get(v(b)).op(OP.i32Add).get(m(x)).op(OP.i32Add).set(v(a));
+    code.get(v(d)).get(v(a)).op(OP.i32Xor).i32(r1).op(OP.i32Rotr).set(v(d));
+    code.get(v(c)).get(v(d)).op(OP.i32Add).set(v(c));
+    code.get(v(b)).get(v(c)).op(OP.i32Xor).i32(r2).op(OP.i32Rotr).set(v(b));
   };
   const g = (
     a: number,
@@ -371,66 +354,15 @@ export function compressionModule(): Uint8Array<ArrayBuffer> {
   // The chaining value out: out[i] = v[i] ^ v[i + 8] (BLAKE3's extended
   // output, the other 8 words, is not needed here).
   for (let i = 0; i < 8; i++) {
-    i32(0), get(v(i)), get(v(i + 8)), code.push(XOR);
-    code.push(0x36, 2, ..._uleb(Blake3.OUT_AT + 4 * i));
+    code.i32(0).get(v(i)).get(v(i + 8)).op(OP.i32Xor).store(
+      Blake3.OUT_AT + 4 * i,
+    );
   }
-  code.push(0x0b);
-  const body = [1, 32, 0x7f, ...code]; // one group of 32 i32 locals
-  const section = (
-    id: number,
-    bytes: number[],
-  ) => [id, ..._uleb(bytes.length), ...bytes];
-  const name = [...new TextEncoder().encode("compress")];
-  return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, [1, 0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0, 1]),
-    ...section(7, [
-      2,
-      6,
-      ...new TextEncoder().encode("memory"),
-      2,
-      0,
-      name.length,
-      ...name,
-      0,
-      0,
-    ]),
-    ...section(10, [1, ..._uleb(body.length), ...body]),
-  ]);
-}
-
-function _uleb(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value !== 0);
-  return bytes;
-}
-
-function _sleb(value: number): number[] {
-  const bytes: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if (
-      (value === 0 && (byte & 0x40) === 0) ||
-      (value === -1 && (byte & 0x40) !== 0)
-    ) {
-      bytes.push(byte);
-      return bytes;
-    }
-    bytes.push(byte | 0x80);
-  }
+  return wasmModule([{
+    params: [I32, I32, I32, I32],
+    results: [],
+    locals: Array(32).fill(I32),
+    code,
+    export: "compress",
+  }], 1);
 }
