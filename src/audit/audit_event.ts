@@ -68,6 +68,33 @@ export interface AuditEvent {
   readonly args: readonly ArgumentDigest[];
 }
 
+/**
+ * A call site as a record names it: everything but the per-call numbers
+ * (time, duration, argument sizes). Its records share a site digest.
+ */
+export interface AuditSite {
+  /** The calling component's name. */
+  readonly component: string;
+  /** The full call name. */
+  readonly call: string;
+  /** Allowed or denied. */
+  readonly decision: AuditDecision;
+  /** The rule. */
+  readonly rule: string;
+  /** The argument types; an argument with a `size` (any) is sized. */
+  readonly args: readonly ArgumentDigest[];
+}
+
+/**
+ * Records one call of a known site: its start (as {@linkcode AuditEvent.at}),
+ * its duration and its argument digests.
+ */
+export type AuditRecorder = (
+  at: number,
+  durationNs: number,
+  args: readonly ArgumentDigest[],
+) => void;
+
 /** Where the gate reports decided calls. */
 export interface AuditSink {
   /**
@@ -79,6 +106,13 @@ export interface AuditSink {
   readonly level: AuditLevel;
   /** Called on the hot path: must be cheap and synchronous (buffer only). */
   record(event: AuditEvent): void;
+  /**
+   * An optional fast path for one site's allowed calls at level `all`: the
+   * gate asks for a recorder once per gated function and rule, at link
+   * time, and then calls it instead of `record()`, with no event object
+   * and no lookup of the site per call. Same contract as `record()`.
+   */
+  recorder?(site: AuditSite): AuditRecorder;
   /** Writes everything buffered, synchronously. */
   flush(): void;
   /** Flushes and closes. */

@@ -21,7 +21,7 @@
  * @module
  */
 import type { ArgumentDigest } from "./audit_event.ts";
-import type { AuditSite } from "./record_hash.ts";
+import type { AuditSite } from "./audit_event.ts";
 import { F64, I32, I64, OP, WasmCode, wasmModule } from "./wasm_emit.ts";
 
 /** The formatting of one log's sealed records. */

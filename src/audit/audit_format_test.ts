@@ -8,8 +8,8 @@ import {
   GENESIS_HASH,
   type UnhashedAuditRecord,
 } from "./audit_record.ts";
+import type { AuditSite } from "./audit_event.ts";
 import {
-  type AuditSite,
   auditSiteText,
   recordHash,
   RecordHasher,

@@ -25,7 +25,9 @@ import type {
   ArgumentDigest,
   AuditEvent,
   AuditLevel,
+  AuditRecorder,
   AuditSink,
+  AuditSite,
 } from "./audit_event.ts";
 import {
   auditLine,
@@ -34,7 +36,7 @@ import {
   parseAuditLine,
 } from "./audit_record.ts";
 import { AuditLogError } from "./audit_log_error.ts";
-import { type AuditSite, recordHash } from "./record_hash.ts";
+import { recordHash } from "./record_hash.ts";
 import {
   BATCH_DURATION,
   BATCH_SITE,
@@ -316,25 +318,50 @@ class _FileAuditLog implements AuditLog {
   record(event: AuditEvent): void {
     if (!this.#keepAllows && event.decision !== "deny") return;
     if (this.#writer === undefined) throw this.#closedError();
-    const site = this.#site(event);
+    this.#store(
+      this.#site(event),
+      event.at === undefined
+        ? this.#now()
+        : Math.floor(performance.timeOrigin + event.at),
+      event.durationNs,
+      event.args,
+    );
+  }
+
+  recorder(site: AuditSite): AuditRecorder {
+    if (this.#writer === undefined) throw this.#closedError();
+    const known = this.#site(site);
+    const origin = performance.timeOrigin;
+    return (at, durationNs, args) => {
+      if (!this.#keepAllows && site.decision !== "deny") return;
+      if (this.#writer === undefined) throw this.#closedError();
+      this.#store(known, Math.floor(origin + at), durationNs, args);
+    };
+  }
+
+  /** Stores one record's numbers in the batch; a full batch goes to the writer. */
+  #store(
+    site: _SiteId,
+    timeMs: number,
+    durationNs: number,
+    args: readonly ArgumentDigest[],
+  ): void {
     const needed = BATCH_SIZES + site.sizes;
     if (this.#words + needed > this.#batch.length) {
       this.#send();
       if (needed > this.#batch.length) {
-        this.#writer.grow(needed);
-        this.#batch = this.#writer.batch;
+        this.#writer!.grow(needed);
+        this.#batch = this.#writer!.batch;
       }
     }
     const batch = this.#batch;
     const at = this.#words;
     batch[at + BATCH_SITE] = site.id;
-    batch[at + BATCH_TIME] = event.at === undefined
-      ? this.#now()
-      : Math.floor(performance.timeOrigin + event.at);
-    batch[at + BATCH_DURATION] = _whole(event.durationNs);
+    batch[at + BATCH_TIME] = timeMs;
+    batch[at + BATCH_DURATION] = _whole(durationNs);
     let next = at + BATCH_SIZES;
     if (site.sizes !== 0) {
-      for (const arg of event.args) {
+      for (const arg of args) {
         if (arg.size !== undefined) batch[next++] = _whole(arg.size);
       }
     }
@@ -408,7 +435,7 @@ class _FileAuditLog implements AuditLog {
   }
 
   /** The event's site, given an id (and sent to the writer) the first time. */
-  #site(event: AuditEvent): _SiteId {
+  #site(event: AuditSite): _SiteId {
     let sites = this.#sites.get(event.call);
     if (sites !== undefined) {
       for (const site of sites) {

@@ -15,12 +15,8 @@
 import { AuditFormatter, lineFormatWasm } from "./audit_format.ts";
 import { AuditSealer } from "./audit_seal.ts";
 import { Blake3, blake3Module } from "./blake3.ts";
-import {
-  type AuditSite,
-  auditSiteText,
-  RecordHasher,
-  wordsToHex,
-} from "./record_hash.ts";
+import type { AuditSite } from "./audit_event.ts";
+import { auditSiteText, RecordHasher, wordsToHex } from "./record_hash.ts";
 import { type WriterMessage, WriterState } from "./audit_writer_state.ts";
 
 /** Batches handed to the Worker and not yet written, at most. */

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { AuditSite } from "./record_hash.ts";
+import type { AuditSite } from "./audit_event.ts";
 import { AuditFormatter } from "./audit_format.ts";
 
 /** Where a batch record's fields are, from its start. */

@@ -21,23 +21,9 @@
  *
  * @module
  */
-import type { ArgumentDigest, AuditDecision } from "./audit_event.ts";
+import type { AuditSite } from "./audit_event.ts";
 import type { UnhashedAuditRecord } from "./audit_record.ts";
 import { Blake3, blake3Module, bytesToHex, hexToBytes } from "./blake3.ts";
-
-/** What a record's site digest covers: everything but the per-call numbers. */
-export interface AuditSite {
-  /** The calling component's name, as written in the record. */
-  readonly component: string;
-  /** The full call name, as written. */
-  readonly call: string;
-  /** Allowed or denied. */
-  readonly decision: AuditDecision;
-  /** The rule, as written. */
-  readonly rule: string;
-  /** The argument types, and which arguments have a size. */
-  readonly args: readonly ArgumentDigest[];
-}
 
 /**
  * The text a site digest is the BLAKE3 hash of: the JSON array

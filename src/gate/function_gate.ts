@@ -302,16 +302,7 @@ export function gatedFunction(
       return deny(first!, admissions[0]!.grantText, args);
     };
   const record: _Record | null = context.auditAll
-    ? (admission, args, start) =>
-      sink!.record({
-        component,
-        call: gate.call,
-        decision: "allow",
-        rule: admission.allowRule,
-        durationNs: Math.round((clock() - start) * 1e6),
-        at: start,
-        args,
-      })
+    ? _allowedRecord(gate, context)
     : null;
   if ("direct" in host && gate.params.length <= 4) {
     return record === null
@@ -474,6 +465,52 @@ function _directAudited(
         }
       } as _Fn;
   }
+}
+
+/**
+ * How an allowed call is recorded at level `all`: through the sink's
+ * recorder for each of the member's rules when it has one (no event object,
+ * no per-call lookup), else as an event to `record()`.
+ */
+function _allowedRecord(gate: MemberGate, context: GateContext): _Record {
+  const { component, sink, clock } = context;
+  if (sink!.recorder === undefined) {
+    return (admission, args, start) =>
+      sink!.record({
+        component,
+        call: gate.call,
+        decision: "allow",
+        rule: admission.allowRule,
+        durationNs: Math.round((clock() - start) * 1e6),
+        at: start,
+        args,
+      });
+  }
+  const shape = gate.params.map((p): ArgumentDigest => {
+    const type = formatWitType(p.type);
+    return argumentMeter(p.type) === null ? { type } : { type, size: 0 };
+  });
+  const recorders = new Map(gate.admissions.map((admission) => [
+    admission,
+    sink!.recorder!({
+      component,
+      call: gate.call,
+      decision: "allow",
+      rule: admission.allowRule,
+      args: shape,
+    }),
+  ]));
+  if (recorders.size === 1) {
+    const [recorder] = recorders.values();
+    return (_, args, start) =>
+      recorder!(start, Math.round((clock() - start) * 1e6), args);
+  }
+  return (admission, args, start) =>
+    recorders.get(admission)!(
+      start,
+      Math.round((clock() - start) * 1e6),
+      args,
+    );
 }
 
 /** Builds the argument digests of a call: types fixed at link time, sizes read per call. */
