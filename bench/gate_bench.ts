@@ -152,9 +152,14 @@ function _interleaved(): void {
   const base = times.get("ungated")!;
   const baseNoop = stat(base.noop);
   const baseEcho = stat(base.echo);
+  const gated = times.get("gated, no audit")!;
+  const gatedNoop = stat(gated.noop);
+  const gatedEcho = stat(gated.echo);
   const lines = [
     "variant | noop ns/call (min, median) | ratio | echo ns/call (min, median) | ratio",
   ];
+  // What auditing adds: each audited variant against the gate without audit.
+  const added: string[] = [];
   for (const [name, { noop, echo }] of times) {
     const n = stat(noop);
     const e = stat(echo);
@@ -167,7 +172,15 @@ function _interleaved(): void {
         (e.median / baseEcho.median).toFixed(2)
       }`,
     );
+    if (name.startsWith("gated, audit")) {
+      added.push(
+        `${name} adds to gated, no audit (min): noop +${
+          (n.min - gatedNoop.min).toFixed(0)
+        } ns, echo +${(e.min - gatedEcho.min).toFixed(0)} ns`,
+      );
+    }
   }
+  lines.push(...added);
   const pause = new Int32Array(new SharedArrayBuffer(4));
   const paced = (instance: _BenchExports) => {
     let inside = 0;
