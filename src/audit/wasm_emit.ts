@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { sleb, uleb } from "../leb128.ts";
 
 /** A value type: `i32`, `i64` or `f64`. */
 export type WasmType = 0x7f | 0x7e | 0x7c;
@@ -178,33 +179,4 @@ export function wasmModule(
     ...section(7, vector(exports)),
     ...section(10, vector(bodies)),
   ]);
-}
-
-/** Unsigned LEB128. */
-export function uleb(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value !== 0);
-  return bytes;
-}
-
-/** Signed LEB128 of a 32-bit integer. */
-export function sleb(value: number): number[] {
-  const bytes: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if (
-      (value === 0 && (byte & 0x40) === 0) ||
-      (value === -1 && (byte & 0x40) !== 0)
-    ) {
-      bytes.push(byte);
-      return bytes;
-    }
-    bytes.push(byte | 0x80);
-  }
 }

@@ -13,6 +13,7 @@ import type {
   WitResource,
   WitType,
 } from "./types.ts";
+import { uleb } from "../leb128.ts";
 
 // -- Building components ------------------------------------------------------
 
@@ -32,26 +33,16 @@ async function buildComponent(
 }
 
 // Hand encoding, for encodings that the bundled wasm-tools cannot write.
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
 function str(s: string): number[] {
   const b = new TextEncoder().encode(s);
-  return [...leb(b.length), ...b];
+  return [...uleb(b.length), ...b];
 }
 function vec(items: number[][]): number[] {
-  return [...leb(items.length), ...items.flat()];
+  return [...uleb(items.length), ...items.flat()];
 }
 function section(id: number, items: number[][]): number[] {
   const body = vec(items);
-  return [id, ...leb(body.length), ...body];
+  return [id, ...uleb(body.length), ...body];
 }
 function component(...sections: number[][]): Uint8Array {
   return new Uint8Array([
@@ -770,7 +761,7 @@ Deno.test("decodeComponentSignature() reports a bad type index with its offset",
 Deno.test("decodeComponentSignature() rejects a type that would print as an enormous tree", () => {
   const types = [[0x6f, ...vec([[0x7d], [0x7d]])]];
   for (let i = 1; i < 20; i++) {
-    types.push([0x6f, ...vec([leb(i - 1), leb(i - 1)])]);
+    types.push([0x6f, ...vec([uleb(i - 1), uleb(i - 1)])]);
   }
   assertFormatError(
     component(section(0x07, types)),
@@ -778,7 +769,7 @@ Deno.test("decodeComponentSignature() rejects a type that would print as an enor
     /a value type has more than 10000 parts/,
   );
   const deep = [[0x70, 0x7d]];
-  for (let i = 1; i < 150; i++) deep.push([0x70, ...leb(i - 1)]);
+  for (let i = 1; i < 150; i++) deep.push([0x70, ...uleb(i - 1)]);
   assertFormatError(
     component(section(0x07, deep)),
     "malformed",
@@ -791,7 +782,7 @@ Deno.test("decodeComponentSignature() bounds the work of instantiating nested co
   for (let level = 0; level < 8; level++) {
     const instantiations = Array.from({ length: 10 }, () => [0x00, 0x00, 0x00]);
     inner = component(
-      [0x04, ...leb(inner.length), ...inner],
+      [0x04, ...uleb(inner.length), ...inner],
       section(0x05, instantiations),
     );
   }
