@@ -17,7 +17,6 @@ import {
   planRun,
   type RunPlan,
 } from "./src/component/app_run.ts";
-import { invokeExport } from "./src/component/invoke.ts";
 import {
   ComponentLoadError,
   ComponentTrapError,
@@ -341,6 +340,8 @@ async function _run(args: readonly string[]): Promise<number> {
       : { grantsTable: plan.grantsTable }),
   };
   if (values.invoke !== undefined) {
+    // Loaded on demand: WAVE's parser and printer serve --invoke only.
+    const { invokeExport } = await import("./src/component/invoke.ts");
     console.log(await invokeExport(component, values.invoke, options));
     return 0;
   }

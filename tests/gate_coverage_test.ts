@@ -32,7 +32,7 @@ import {
   type WasiGrants,
   type WitItem,
 } from "../mod.ts";
-import { jcoPropertyName } from "../src/component/wave_values.ts";
+import { jcoPropertyName } from "../src/component/jco_names.ts";
 import { MemorySink } from "../src/gate/_testing.ts";
 import { fixture, ROOT, SHARED_CACHE } from "./_warden.ts";
 import { buildPkcs11 } from "../bundles/pkcs11/build.ts";

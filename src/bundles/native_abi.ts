@@ -29,7 +29,7 @@ import type {
   WitType,
 } from "../wit/types.ts";
 import type { WitPackage } from "../wit/wit_package.ts";
-import { jcoPropertyName } from "../component/wave_values.ts";
+import { jcoPropertyName } from "../component/jco_names.ts";
 import { HostBundleError } from "./host_bundle_error.ts";
 
 /** Status: `ok`, or `some`, or the function's only outcome. */

@@ -21,7 +21,7 @@ import { jcoClassName } from "../gate/call_names.ts";
 import {
   isJcoNullableOption,
   jcoPropertyName,
-} from "../component/wave_values.ts";
+} from "../component/jco_names.ts";
 import type { WitInterface, WitResource } from "../wit/types.ts";
 import { HostBundleError } from "./host_bundle_error.ts";
 import {

@@ -31,7 +31,7 @@ import { JCO_TYPED_ARRAYS } from "../component/jco_typed_arrays.ts";
 import {
   isJcoNullableOption,
   jcoPropertyName,
-} from "../component/wave_values.ts";
+} from "../component/jco_names.ts";
 import type { WitResource, WitType } from "../wit/types.ts";
 
 /** How resource values become handles and back, for `own` and `borrow`. */

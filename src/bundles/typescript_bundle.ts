@@ -31,7 +31,7 @@ import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CheckedHostBundle } from "../manifest/bundle_check.ts";
 import type { HostBundleManifest } from "../manifest/host_fields.ts";
-import { jcoPropertyName } from "../component/wave_values.ts";
+import { jcoPropertyName } from "../component/jco_names.ts";
 import type { WitFunction, WitInterface } from "../wit/types.ts";
 import { HostBundleError } from "./host_bundle_error.ts";
 import { createHostStreams, type HostStreams } from "./host_streams.ts";

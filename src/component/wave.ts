@@ -41,9 +41,8 @@ export type {
   WaveRecordField,
   WaveSpan,
 } from "./wave_parse.ts";
+export { isJcoNullableOption, jcoPropertyName } from "./jco_names.ts";
 export {
-  isJcoNullableOption,
-  jcoPropertyName,
   jsToWave,
   waveArgsToJs,
   waveToJs,

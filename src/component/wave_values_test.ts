@@ -2,13 +2,12 @@ import assert from "node:assert/strict";
 import type { WitFunction, WitType } from "../wit/types.ts";
 import { parseWaveCall, parseWaveValue } from "./wave_parse.ts";
 import {
-  isJcoNullableOption,
-  jcoPropertyName,
   jsToWave,
   waveArgsToJs,
   waveToJs,
   WaveTypeError,
 } from "./wave_values.ts";
+import { isJcoNullableOption, jcoPropertyName } from "./jco_names.ts";
 
 const T = {
   bool: { kind: "bool" },

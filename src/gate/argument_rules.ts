@@ -25,7 +25,7 @@
 import {
   isJcoNullableOption,
   jcoPropertyName,
-} from "../component/wave_values.ts";
+} from "../component/jco_names.ts";
 import { formatWitType } from "../wit/format.ts";
 import type { WitField, WitType } from "../wit/types.ts";
 import { type ArgumentRule, argumentRuleKey } from "./grant_rules.ts";

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { jcoPropertyName } from "../component/wave_values.ts";
+import { jcoPropertyName } from "../component/jco_names.ts";
 import type { WitFunction } from "../wit/types.ts";
 
 /** What kind of interface member a WIT function is. */

@@ -19,7 +19,7 @@
 import {
   isJcoNullableOption,
   jcoPropertyName,
-} from "../component/wave_values.ts";
+} from "../component/jco_names.ts";
 import type { WitType } from "../wit/types.ts";
 
 /** Caps on one call's arguments; see {@linkcode DEFAULT_INPUT_LIMITS}. */

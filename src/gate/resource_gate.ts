@@ -28,7 +28,7 @@
 import {
   isJcoNullableOption,
   jcoPropertyName,
-} from "../component/wave_values.ts";
+} from "../component/jco_names.ts";
 import type { WitFunction, WitResource, WitType } from "../wit/types.ts";
 
 /** The host object a handle object stands for. */
