@@ -1,10 +1,11 @@
 /**
  * Seals records: numbers each one and computes its hash
- * (`record_hash.ts`), which chains it to the one before, in place in its
- * batch (see `audit_writer_state.ts` for the layout). The writer seals a
- * batch just before it formats it (`audit_format.ts`), on the writer
- * Worker's thread at level `all`, so a host call pays only for storing its
- * record's numbers.
+ * (`record_hash.ts`), which chains it to the one before, into an array of
+ * hashes beside its batch (see `audit_writer_state.ts` for the layout). At
+ * level `all` the writer Worker seals a batch just before it formats it
+ * (`audit_format.ts`), so a host call pays only for storing its record's
+ * numbers; while the Worker is behind, the calling thread seals batches
+ * instead, continuing the same chain (`audit_writer.ts`).
  *
  * @module
  */
