@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AuditFormatter, lineFormatWasm } from "./audit_format.ts";
-import { AuditSealer } from "./audit_seal.ts";
+import { AuditSealer, sealWasm } from "./audit_seal.ts";
 import { Blake3, blake3Module } from "./blake3.ts";
 import {
   auditLine,
@@ -38,6 +38,7 @@ function _sealer(seq: number, hash: string): AuditSealer {
     seq,
     hash,
     new RecordHasher(new Blake3(blake3Module())),
+    sealWasm(),
   );
 }
 

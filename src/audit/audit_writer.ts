@@ -16,7 +16,7 @@
  * @module
  */
 import { AuditFormatter, lineFormatWasm } from "./audit_format.ts";
-import { AuditSealer } from "./audit_seal.ts";
+import { AuditSealer, sealWasm } from "./audit_seal.ts";
 import { Blake3, blake3Module } from "./blake3.ts";
 import type { AuditSite } from "./audit_event.ts";
 import { auditSiteText, RecordHasher, wordsToHex } from "./record_hash.ts";
@@ -76,6 +76,7 @@ export function directAuditWriter(
     seq,
     hash,
     new RecordHasher(new Blake3(blake3Module())),
+    sealWasm(),
   );
   const formatter = new AuditFormatter(seq, hash, lineFormatWasm());
   let batch = new Float64Array(records * _WORDS_PER_RECORD);
@@ -146,6 +147,7 @@ export async function startAuditWriter(
     seq,
     hash,
     new RecordHasher(new Blake3(blake3Module())),
+    sealWasm(),
   );
   state.startChain(seq, sealer.lastHashWords);
   const slots = MAX_BATCHES_IN_FLIGHT + 1;
@@ -170,6 +172,7 @@ export async function startAuditWriter(
         seq,
         hash,
         blake3: blake3Module(),
+        seal: sealWasm(),
         formatter: lineFormatWasm(),
         batches,
         hashes,
@@ -226,6 +229,7 @@ function _writerMain(
             message.seq,
             message.hash,
             new classes.RecordHasher(new classes.Blake3(message.blake3)),
+            message.seal,
           );
           formatter = new classes.AuditFormatter(
             message.seq,

@@ -33,8 +33,10 @@ export type WriterMessage =
     /** The last `seq` and hash in the file, to number and link from. */
     readonly seq: number;
     readonly hash: string;
-    /** BLAKE3's compression module, to seal records with. */
+    /** BLAKE3's compression module, for site digests and long records. */
     readonly blake3: WebAssembly.Module;
+    /** The seal module. */
+    readonly seal: WebAssembly.Module;
     /** The line formatter module. */
     readonly formatter: WebAssembly.Module;
     /** The ring of batch buffers. */

@@ -15,7 +15,13 @@
  *
  * @module
  */
-import { I32, OP, WasmCode, wasmModule } from "./wasm_emit.ts";
+import {
+  I32,
+  OP,
+  WasmCode,
+  type WasmFunction,
+  wasmModule,
+} from "./wasm_emit.ts";
 
 /**
  * A BLAKE3 hasher: one instance of the compression module and its memory.
@@ -303,14 +309,36 @@ export function hexToBytes(hex: string): Uint8Array | undefined {
  * @returns The module's bytes.
  */
 export function compressionModule(): Uint8Array<ArrayBuffer> {
+  return wasmModule([compressFunction(Blake3, "compress")], 1);
+}
+
+/**
+ * BLAKE3's compression function, `(counterLow, counterHigh, blockLength,
+ * flags)`, for a module whose memory holds the chaining value, the block
+ * and the output where `layout` says: {@linkcode compressionModule}'s, or
+ * a larger module that calls it (`audit_seal.ts`).
+ *
+ * @param layout Byte offsets of the chaining value (8 words), the message
+ * block (16 words) and the output chaining value (8 words).
+ * @param exportName The name to export it under, if any.
+ * @returns The function.
+ */
+export function compressFunction(
+  layout: {
+    readonly CV_AT: number;
+    readonly BLOCK_AT: number;
+    readonly OUT_AT: number;
+  },
+  exportName?: string,
+): WasmFunction {
   // Locals: 0–3 the parameters, 4–19 the state v0–v15, 20–35 the message m0–m15.
   const v = (i: number) => 4 + i;
   const m = (i: number) => 20 + i;
   const code = new WasmCode();
   for (let i = 0; i < 16; i++) {
-    code.i32(0).load(Blake3.BLOCK_AT + 4 * i).set(m(i));
+    code.i32(0).load(layout.BLOCK_AT + 4 * i).set(m(i));
   }
-  for (let i = 0; i < 8; i++) code.i32(0).load(Blake3.CV_AT + 4 * i).set(v(i));
+  for (let i = 0; i < 8; i++) code.i32(0).load(layout.CV_AT + 4 * i).set(v(i));
   for (let i = 0; i < 4; i++) code.i32(Blake3.IV[i]!).set(v(8 + i));
   for (let i = 0; i < 4; i++) code.get(i).set(v(12 + i));
   // a = a + b + x; d = (d ^ a) >>> r1; c = c + d; b = (b ^ c) >>> r2
@@ -355,14 +383,14 @@ export function compressionModule(): Uint8Array<ArrayBuffer> {
   // output, the other 8 words, is not needed here).
   for (let i = 0; i < 8; i++) {
     code.i32(0).get(v(i)).get(v(i + 8)).op(OP.i32Xor).store(
-      Blake3.OUT_AT + 4 * i,
+      layout.OUT_AT + 4 * i,
     );
   }
-  return wasmModule([{
+  return {
     params: [I32, I32, I32, I32],
     results: [],
     locals: Array(32).fill(I32),
     code,
-    export: "compress",
-  }], 1);
+    ...(exportName === undefined ? {} : { export: exportName }),
+  };
 }
