@@ -20,9 +20,16 @@
  *
  * @module
  */
-import type { ArgumentDigest } from "./audit_event.ts";
-import type { AuditSite } from "./audit_event.ts";
-import { F64, I32, I64, OP, WasmCode, wasmModule } from "./wasm_emit.ts";
+import type { ArgumentDigest, AuditSite } from "./audit_event.ts";
+import {
+  compiledOnce,
+  F64,
+  I32,
+  I64,
+  OP,
+  WasmCode,
+  wasmModule,
+} from "./wasm_emit.ts";
 
 /** The formatting of one log's sealed records. */
 export class AuditFormatter {
@@ -397,10 +404,7 @@ export function lineFormatModule(): Uint8Array<ArrayBuffer> {
   ], Math.ceil((F.HEAP_AT + 65536) / 65536));
 }
 
-let _compiled: WebAssembly.Module | undefined;
-
 /** The formatter module, compiled once per process. */
-export function lineFormatWasm(): WebAssembly.Module {
-  _compiled ??= new WebAssembly.Module(lineFormatModule());
-  return _compiled;
-}
+export const lineFormatWasm: () => WebAssembly.Module = compiledOnce(
+  lineFormatModule,
+);

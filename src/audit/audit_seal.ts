@@ -18,7 +18,14 @@
  */
 import type { RecordHasher } from "./record_hash.ts";
 import { compressFunction } from "./blake3.ts";
-import { I32, I64, OP, WasmCode, wasmModule } from "./wasm_emit.ts";
+import {
+  compiledOnce,
+  I32,
+  I64,
+  OP,
+  WasmCode,
+  wasmModule,
+} from "./wasm_emit.ts";
 
 /**
  * The numbering and hashing of one log's records. Self-contained, like
@@ -327,10 +334,5 @@ export function sealModule(): Uint8Array<ArrayBuffer> {
   ], Math.ceil((S.DATA_AT + 65536) / 65536));
 }
 
-let _compiled: WebAssembly.Module | undefined;
-
 /** The seal module, compiled once per process. */
-export function sealWasm(): WebAssembly.Module {
-  _compiled ??= new WebAssembly.Module(sealModule());
-  return _compiled;
-}
+export const sealWasm: () => WebAssembly.Module = compiledOnce(sealModule);

@@ -16,6 +16,7 @@
  * @module
  */
 import {
+  compiledOnce,
   I32,
   OP,
   WasmCode,
@@ -252,13 +253,10 @@ export class Blake3 {
 const _PERMUTATION = [2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8];
 
 let _shared: Blake3 | undefined;
-let _compiled: WebAssembly.Module | undefined;
-
 /** The compression module, compiled once per process. */
-export function blake3Module(): WebAssembly.Module {
-  _compiled ??= new WebAssembly.Module(compressionModule());
-  return _compiled;
-}
+export const blake3Module: () => WebAssembly.Module = compiledOnce(
+  compressionModule,
+);
 
 /**
  * The BLAKE3 hash of `input` (keyed with a 32-byte `key` when given), as

@@ -184,3 +184,20 @@ export function wasmModule(
     ...section(10, vector(bodies)),
   ]);
 }
+
+/**
+ * A function that compiles the module `build` writes the first time it is
+ * called, and returns the same compiled module after that.
+ *
+ * @param build Writes the module's bytes.
+ * @returns The compiling function.
+ */
+export function compiledOnce(
+  build: () => Uint8Array<ArrayBuffer>,
+): () => WebAssembly.Module {
+  let compiled: WebAssembly.Module | undefined;
+  return () => {
+    compiled ??= new WebAssembly.Module(build());
+    return compiled;
+  };
+}
