@@ -113,8 +113,8 @@ Deno.test("defining a site between seals keeps the chain", () => {
   assert.equal(wordsToHex(sealer.lastHashWords), first);
 });
 
-Deno.test("the sealer and the formatter read the same batch layout", () => {
-  for (const field of ["TIME", "DURATION", "SIZES"] as const) {
+Deno.test("the sealer and the formatter read the same batch layout and site cap", () => {
+  for (const field of ["TIME", "DURATION", "SIZES", "MAX_SITES"] as const) {
     assert.equal(AuditSealer[field], AuditFormatter[field], field);
   }
 });

@@ -48,6 +48,7 @@ import {
   directAuditWriter,
   startAuditWriter,
 } from "./audit_writer.ts";
+import { AuditFormatter } from "./audit_format.ts";
 import { type SignalWatch, watchSignals } from "./signal_watch.ts";
 
 /**
@@ -67,6 +68,12 @@ export const MAX_AUDIT_BUFFER_SIZE = 1 << 20;
 export const DEFAULT_AUDIT_FIELD_LENGTH = 1024;
 /** The largest `maxFieldLength` accepted. */
 export const MAX_AUDIT_FIELD_LENGTH = 16384;
+/**
+ * The most distinct sites (component, call, decision, rule, argument types)
+ * one open log records; they come from the host's WIT and grants, not from
+ * the guest. One more closes the log with an {@linkcode AuditLogError}.
+ */
+export const MAX_AUDIT_SITES: number = AuditFormatter.MAX_SITES;
 
 /** Options for {@linkcode openAuditLog}. */
 export interface AuditLogOptions {
@@ -449,6 +456,12 @@ class _FileAuditLog implements AuditLog {
     } else {
       sites = [];
       this.#sites.set(event.call, sites);
+    }
+    if (this.#siteCount >= MAX_AUDIT_SITES) {
+      const message =
+        `Audit log "${this.path}" cannot record more than ${MAX_AUDIT_SITES} distinct call sites`;
+      this.#release(message);
+      throw new AuditLogError(this.path, message);
     }
     const cap = (text: string) => _cap(text, this.#maxField);
     const site: _SiteId = {

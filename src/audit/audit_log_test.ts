@@ -4,6 +4,7 @@ import type { AuditEvent } from "./audit_event.ts";
 import {
   DEFAULT_AUDIT_FIELD_LENGTH,
   MAX_AUDIT_BUFFER_SIZE,
+  MAX_AUDIT_SITES,
   openAuditLog,
 } from "./audit_log.ts";
 import { AuditLogError } from "./audit_log_error.ts";
@@ -379,3 +380,29 @@ for (const level of ["all", "denials"] as const) {
     },
   });
 }
+
+Deno.test("openAuditLog() records up to MAX_AUDIT_SITES distinct call sites, then closes with an error", async () => {
+  const path = await _tempLog();
+  const log = await openAuditLog(path, { level: "denials" });
+  const site = (i: number): AuditEvent => ({
+    ...DENIED,
+    call: `keyvalue:store/store@0.1.0#f${i}`,
+  });
+  for (let i = 0; i < MAX_AUDIT_SITES; i++) log.record(site(i));
+  log.record(site(0)); // a known site is fine
+  assert.throws(() => log.record(site(MAX_AUDIT_SITES)), (error) => {
+    assert.ok(error instanceof AuditLogError, String(error));
+    assert.match(
+      error.message,
+      /cannot record more than 65536 distinct call sites/,
+    );
+    return true;
+  });
+  assert.throws(() => log.record(site(0)), AuditLogError, "the log is closed");
+  assert.equal(log.lastSeq, MAX_AUDIT_SITES + 1);
+  const verified = await verifyAuditLog(path);
+  assert.deepEqual(
+    { valid: verified.valid, records: verified.records },
+    { valid: true, records: MAX_AUDIT_SITES + 1 },
+  );
+});
