@@ -247,6 +247,7 @@ export {
   DEFAULT_AUDIT_FIELD_LENGTH,
   MAX_AUDIT_BUFFER_SIZE,
   MAX_AUDIT_FIELD_LENGTH,
+  MAX_AUDIT_SITES,
   openAuditLog,
 } from "./src/audit/audit_log.ts";
 export type { AuditLog, AuditLogOptions } from "./src/audit/audit_log.ts";
@@ -255,8 +256,11 @@ export type {
   AuditDecision,
   AuditEvent,
   AuditLevel,
+  AuditRecorder,
   AuditSink,
+  AuditSite,
 } from "./src/audit/audit_event.ts";
+export { auditSiteText, recordHash } from "./src/audit/record_hash.ts";
 export { AuditLogError } from "./src/audit/audit_log_error.ts";
 export {
   auditLine,
