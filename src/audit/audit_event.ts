@@ -87,12 +87,15 @@ export interface AuditSite {
 
 /**
  * Records one call of a known site: its start (as {@linkcode AuditEvent.at}),
- * its duration and its argument digests.
+ * its duration in nanoseconds, and the sizes of the site's sized arguments
+ * (those whose digest has a `size`), in order — a number when the site has
+ * exactly one, else an array (empty when it has none), so that the common
+ * call needs no allocation.
  */
 export type AuditRecorder = (
   at: number,
   durationNs: number,
-  args: readonly ArgumentDigest[],
+  sizes: number | readonly number[],
 ) => void;
 
 /** Where the gate reports decided calls. */

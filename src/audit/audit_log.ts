@@ -129,6 +129,8 @@ export interface AuditLog extends AuditSink, Disposable {
    * later deletion of the log's tail, which the chain alone cannot show.
    */
   readonly lastHash: string;
+  /** The log's fast path for a site's allowed calls (see `AuditSink`). */
+  recorder(site: AuditSite): AuditRecorder;
 }
 
 /**
@@ -260,6 +262,9 @@ interface _Settings {
   readonly now: () => number;
 }
 
+/** The sizes of a site without sized arguments. */
+const _NO_SIZES: readonly number[] = Object.freeze([]);
+
 /** A flag that is never raised, read when no signals are watched. */
 const _NO_SIGNAL = new Int32Array(1);
 
@@ -325,13 +330,16 @@ class _FileAuditLog implements AuditLog {
   record(event: AuditEvent): void {
     if (!this.#keepAllows && event.decision !== "deny") return;
     if (this.#writer === undefined) throw this.#closedError();
+    const site = this.#site(event);
     this.#store(
-      this.#site(event),
+      site,
       event.at === undefined
         ? this.#now()
         : Math.floor(performance.timeOrigin + event.at),
       event.durationNs,
-      event.args,
+      site.sizes === 0
+        ? _NO_SIZES
+        : event.args.flatMap((arg) => arg.size === undefined ? [] : [arg.size]),
     );
   }
 
@@ -339,19 +347,24 @@ class _FileAuditLog implements AuditLog {
     if (this.#writer === undefined) throw this.#closedError();
     const known = this.#site(site);
     const origin = performance.timeOrigin;
-    return (at, durationNs, args) => {
+    return (at, durationNs, sizes) => {
       if (!this.#keepAllows && site.decision !== "deny") return;
       if (this.#writer === undefined) throw this.#closedError();
-      this.#store(known, Math.floor(origin + at), durationNs, args);
+      this.#store(known, Math.floor(origin + at), durationNs, sizes);
     };
   }
 
-  /** Stores one record's numbers in the batch; a full batch goes to the writer. */
+  /**
+   * Stores one record's numbers in the batch; a full batch goes to the
+   * writer.
+   *
+   * @param sizes The sized arguments' sizes, as an `AuditRecorder` gets them.
+   */
   #store(
     site: _SiteId,
     timeMs: number,
     durationNs: number,
-    args: readonly ArgumentDigest[],
+    sizes: number | readonly number[],
   ): void {
     const needed = BATCH_SIZES + site.sizes;
     if (this.#words + needed > this.#batch.length) {
@@ -367,10 +380,12 @@ class _FileAuditLog implements AuditLog {
     batch[at + BATCH_TIME] = timeMs;
     batch[at + BATCH_DURATION] = _whole(durationNs);
     let next = at + BATCH_SIZES;
-    if (site.sizes !== 0) {
-      for (const arg of args) {
-        if (arg.size !== undefined) batch[next++] = _whole(arg.size);
-      }
+    // Exactly the site's number of sizes, whatever the caller passed.
+    if (site.sizes === 1) {
+      batch[next++] = _whole(typeof sizes === "number" ? sizes : sizes[0]!);
+    } else if (site.sizes !== 0) {
+      const list = typeof sizes === "number" ? [sizes] : sizes;
+      for (let i = 0; i < site.sizes; i++) batch[next++] = _whole(list[i]!);
     }
     this.#words = next;
     if (++this.#records === this.#capacity) this.#send();
@@ -546,6 +561,9 @@ class _OffAuditLog implements AuditLog {
   }
 
   record(): void {}
+  recorder(): AuditRecorder {
+    return () => {};
+  }
   flush(): void {}
   close(): void {}
   [Symbol.dispose](): void {}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { AuditEvent } from "./audit_event.ts";
+import type { AuditEvent, AuditSite } from "./audit_event.ts";
 import {
   DEFAULT_AUDIT_FIELD_LENGTH,
   MAX_AUDIT_BUFFER_SIZE,
@@ -405,4 +405,42 @@ Deno.test("openAuditLog() records up to MAX_AUDIT_SITES distinct call sites, the
     { valid: verified.valid, records: verified.records },
     { valid: true, records: MAX_AUDIT_SITES + 1 },
   );
+});
+
+Deno.test("AuditLog.recorder() records a site's calls from their sizes alone", async () => {
+  const path = await _tempLog();
+  const log = await openAuditLog(path, {});
+  const site = (call: string, sized: number): AuditSite => ({
+    component: "app",
+    call,
+    decision: "allow",
+    rule: "grant kv:s/s",
+    args: [
+      { type: "u32" },
+      ...Array.from({ length: sized }, () => ({ type: "string", size: 0 })),
+    ],
+  });
+  const none = log.recorder(site("kv:s/s#none", 0));
+  const one = log.recorder(site("kv:s/s#one", 1));
+  const two = log.recorder(site("kv:s/s#two", 2));
+  const at = performance.now();
+  none(at, 10, []);
+  one(at, 11, 5);
+  one(at, 12, [6]);
+  two(at, 13, [7, 8]);
+  log.close();
+  const records = await _lines(path);
+  assert.deepEqual(
+    records.map((r) => [r.call, r.durationNs, r.args]),
+    [
+      ["kv:s/s#none", 10, [{ type: "u32" }]],
+      ["kv:s/s#one", 11, [{ type: "u32" }, { type: "string", size: 5 }]],
+      ["kv:s/s#one", 12, [{ type: "u32" }, { type: "string", size: 6 }]],
+      ["kv:s/s#two", 13, [{ type: "u32" }, { type: "string", size: 7 }, {
+        type: "string",
+        size: 8,
+      }]],
+    ],
+  );
+  assert.equal((await verifyAuditLog(path)).valid, true);
 });

@@ -226,11 +226,22 @@ export interface MemberGate {
 }
 
 type _Decide = (args: readonly unknown[]) => Admission;
+/**
+ * What a call's record carries about its arguments, measured before the
+ * host is called: their digests for `AuditSink.record()`, or only the sizes
+ * for an `AuditRecorder` (a number for one sized argument: no allocation).
+ */
+type _Measured = readonly ArgumentDigest[] | number | readonly number[];
 type _Record = (
   admission: Admission,
-  args: readonly ArgumentDigest[],
+  measured: _Measured,
   start: number,
 ) => void;
+/** How an allowed call is measured and recorded at level `all`. */
+interface _Audit {
+  readonly measure: (args: readonly unknown[]) => _Measured;
+  readonly record: _Record;
+}
 
 /**
  * Makes the function jco calls for a gated member: it admits or denies each
@@ -301,37 +312,36 @@ export function gatedFunction(
       }
       return deny(first!, admissions[0]!.grantText, args);
     };
-  const record: _Record | null = context.auditAll
-    ? _allowedRecord(gate, context)
-    : null;
+  const audit = context.auditAll ? _allowedAudit(gate, context, digest) : null;
   if ("direct" in host && gate.params.length <= 4) {
-    return record === null
+    return audit === null
       ? _direct(gate.params.length, host.direct, host.self, decide)
       : _directAudited(
         gate.params.length,
         host.direct,
         host.self,
         decide,
-        { clock, digest, record },
+        { clock, ...audit },
       );
   }
   const invoke: Invoke = "invoke" in host
     ? host.invoke
     : (_, args) => Reflect.apply(host.direct, host.self, args);
-  if (record === null) {
+  if (audit === null) {
     return function gated(this: unknown, ...args: unknown[]): unknown {
       decide(args);
       return invoke(this, args);
     };
   }
+  const { measure, record } = audit;
   return function audited(this: unknown, ...args: unknown[]): unknown {
     const start = clock();
     const admission = decide(args);
-    const digests = digest(args);
+    const measured = measure(args);
     try {
       return invoke(this, args);
     } finally {
-      record(admission, digests, start);
+      record(admission, measured, start);
     }
   };
 }
@@ -392,22 +402,22 @@ function _directAudited(
   decide: _Decide,
   audit: {
     readonly clock: Clock;
-    readonly digest: (args: readonly unknown[]) => readonly ArgumentDigest[];
+    readonly measure: (args: readonly unknown[]) => _Measured;
     readonly record: _Record;
   },
 ): _Fn {
-  const { clock, digest, record } = audit;
+  const { clock, measure, record } = audit;
   const s: unknown[] = new Array(n).fill(undefined);
   switch (n) {
     case 0:
       return function () {
         const start = clock();
         const admission = decide(s);
-        const digests = digest(s);
+        const measured = measure(s);
         try {
           return fn.call(self);
         } finally {
-          record(admission, digests, start);
+          record(admission, measured, start);
         }
       };
     case 1:
@@ -415,11 +425,11 @@ function _directAudited(
         const start = clock();
         s[0] = a;
         const admission = decide(s);
-        const digests = digest(s);
+        const measured = measure(s);
         try {
           return fn.call(self, a);
         } finally {
-          record(admission, digests, start);
+          record(admission, measured, start);
         }
       } as _Fn;
     case 2:
@@ -428,11 +438,11 @@ function _directAudited(
         s[0] = a;
         s[1] = b;
         const admission = decide(s);
-        const digests = digest(s);
+        const measured = measure(s);
         try {
           return fn.call(self, a, b);
         } finally {
-          record(admission, digests, start);
+          record(admission, measured, start);
         }
       } as _Fn;
     case 3:
@@ -442,11 +452,11 @@ function _directAudited(
         s[1] = b;
         s[2] = c;
         const admission = decide(s);
-        const digests = digest(s);
+        const measured = measure(s);
         try {
           return fn.call(self, a, b, c);
         } finally {
-          record(admission, digests, start);
+          record(admission, measured, start);
         }
       } as _Fn;
     default:
@@ -457,39 +467,50 @@ function _directAudited(
         s[2] = c;
         s[3] = d;
         const admission = decide(s);
-        const digests = digest(s);
+        const measured = measure(s);
         try {
           return fn.call(self, a, b, c, d);
         } finally {
-          record(admission, digests, start);
+          record(admission, measured, start);
         }
       } as _Fn;
   }
 }
 
 /**
- * How an allowed call is recorded at level `all`: through the sink's
- * recorder for each of the member's rules when it has one (no event object,
- * no per-call lookup), else as an event to `record()`.
+ * How an allowed call is measured and recorded at level `all`: through the
+ * sink's recorder for each of the member's rules when it has one (no event
+ * object, no per-call lookup, sizes only), else as an event to `record()`.
  */
-function _allowedRecord(gate: MemberGate, context: GateContext): _Record {
+function _allowedAudit(
+  gate: MemberGate,
+  context: GateContext,
+  digest: (args: readonly unknown[]) => readonly ArgumentDigest[],
+): _Audit {
   const { component, sink, clock } = context;
   if (sink!.recorder === undefined) {
-    return (admission, args, start) =>
-      sink!.record({
-        component,
-        call: gate.call,
-        decision: "allow",
-        rule: admission.allowRule,
-        durationNs: Math.round((clock() - start) * 1e6),
-        at: start,
-        args,
-      });
+    return {
+      measure: digest,
+      record: (admission, args, start) =>
+        sink!.record({
+          component,
+          call: gate.call,
+          decision: "allow",
+          rule: admission.allowRule,
+          durationNs: Math.round((clock() - start) * 1e6),
+          at: start,
+          args: args as readonly ArgumentDigest[],
+        }),
+    };
   }
-  const shape = gate.params.map((p): ArgumentDigest => {
+  const meters = gate.params.map((p) => argumentMeter(p.type));
+  const shape = gate.params.map((p, i): ArgumentDigest => {
     const type = formatWitType(p.type);
-    return argumentMeter(p.type) === null ? { type } : { type, size: 0 };
+    return meters[i] === null ? { type } : { type, size: 0 };
   });
+  const sized = meters.flatMap((meter, i) =>
+    meter === null ? [] : [{ meter, i }]
+  );
   const recorders = new Map(gate.admissions.map((admission) => [
     admission,
     sink!.recorder!({
@@ -500,18 +521,36 @@ function _allowedRecord(gate: MemberGate, context: GateContext): _Record {
       args: shape,
     }),
   ]));
+  const only = sized.length === 1 ? sized[0]! : undefined;
+  const measure = sized.length === 0
+    ? () => _NO_SIZES
+    : only !== undefined
+    ? (args: readonly unknown[]) => only.meter.size(args[only.i])
+    : (args: readonly unknown[]) => sized.map((s) => s.meter.size(args[s.i]));
   if (recorders.size === 1) {
     const [recorder] = recorders.values();
-    return (_, args, start) =>
-      recorder!(start, Math.round((clock() - start) * 1e6), args);
+    return {
+      measure,
+      record: (_, sizes, start) =>
+        recorder!(
+          start,
+          Math.round((clock() - start) * 1e6),
+          sizes as number | readonly number[],
+        ),
+    };
   }
-  return (admission, args, start) =>
-    recorders.get(admission)!(
-      start,
-      Math.round((clock() - start) * 1e6),
-      args,
-    );
+  return {
+    measure,
+    record: (admission, sizes, start) =>
+      recorders.get(admission)!(
+        start,
+        Math.round((clock() - start) * 1e6),
+        sizes as number | readonly number[],
+      ),
+  };
 }
+
+const _NO_SIZES: readonly number[] = Object.freeze([]);
 
 /** Builds the argument digests of a call: types fixed at link time, sizes read per call. */
 function _digester(
