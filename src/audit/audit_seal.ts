@@ -156,7 +156,7 @@ export class AuditSealer {
    * @param batch The records (see `audit_writer_state.ts`).
    * @param words How many entries of `batch` are in use.
    * @param hashes Receives the records' hashes, 8 words each, in order;
-   * grown (a new array is returned) when too short.
+   * replaced by a longer array (returned) only when too short for them.
    * @returns `hashes`, or its longer replacement.
    * @throws {RangeError} When a record names a site not defined.
    */
@@ -167,7 +167,6 @@ export class AuditSealer {
   ): Uint32Array {
     // A record takes at least SIZES entries: this many hashes at most.
     const records = Math.ceil(words / AuditSealer.SIZES);
-    if (hashes.length < 8 * records) hashes = new Uint32Array(8 * records);
     const batchAt = AuditSealer.DATA_AT;
     const hashesAt = batchAt + 8 * words;
     const short = hashesAt + 32 * records - this.#memory.buffer.byteLength;
@@ -192,6 +191,7 @@ export class AuditSealer {
       this.#sealLong(batch, at);
     }
     const sealed = view.getUint32(AuditSealer.STATE_H, true) / 4;
+    if (hashes.length < sealed) hashes = new Uint32Array(sealed);
     hashes.set(new Uint32Array(memory, hashesAt, sealed));
     return hashes;
   }

@@ -217,6 +217,7 @@ function _writerMain(
   let formatter: AuditFormatter | undefined;
   let state: WriterState | undefined;
   let batches: Float64Array[] = [];
+  /** The hash buffers of the batches the log sealed itself, by slot. */
   let sealedHashes: Uint32Array[] = [];
   /** The hashes of batches sealed here (never a shared slot's buffer). */
   let ownHashes: Uint32Array = new Uint32Array(0);
@@ -261,17 +262,18 @@ function _writerMain(
         if (message.grown !== undefined) {
           batches[message.slot] = new Float64Array(message.grown);
         }
-        if (message.grownHashes !== undefined) {
-          sealedHashes[message.slot] = new Uint32Array(message.grownHashes);
-        }
         if (!state!.failed) {
           const batch = batches[message.slot]!;
           try {
+            const sealedBy = (count: number) => {
+              if (!state!.waitForSealed(count, 60_000)) {
+                throw new Error("the log stopped sealing records");
+              }
+            };
             let hashes: Uint32Array;
-            if (message.sealed) {
-              hashes = sealedHashes[message.slot]!;
-            } else {
+            if (state!.claim(message.slot, classes.WriterState.WORKER)) {
               // Continue the chain where it ends, whichever side sealed last.
+              sealedBy(message.index);
               sealer!.resume(state!.chainSeq, state!.chainHash);
               hashes = ownHashes = sealer!.sealBatch(
                 batch,
@@ -283,9 +285,15 @@ function _writerMain(
                 sealer!.seq,
                 sealer!.lastHashWords,
               );
+            } else {
+              // The log sealed it (or is sealing it) while this was behind.
+              sealedBy(message.index + 1);
+              hashes = sealedHashes[message.slot]!;
             }
+            const first = formatter!.seq;
             formatter!.writeBatch(file!, batch, message.words, hashes);
-            state!.written(sealer!.seq, sealer!.lastHashWords);
+            const last = 8 * (formatter!.seq - first - 1);
+            state!.written(formatter!.seq, hashes.subarray(last, last + 8));
           } catch (error) {
             state!.fail((error as Error).message);
             file?.close();
@@ -319,12 +327,13 @@ function _post(worker: _Worker, message: WriterMessage): void {
 
 /**
  * The log's side of a writer Worker. It hands batches over unsealed while
- * the Worker keeps up; when the Worker falls behind (a batch would have to
- * wait for it), the log seals batches itself, on the calling thread, instead
- * of only waiting — the Worker then just formats and writes, and the two
- * threads share a record's work — until the Worker has caught up again.
- * Batches are sealed strictly in order: before the log takes the chain over
- * it waits until the Worker has sealed every batch sent before.
+ * the Worker keeps up. When a batch would have to wait for the Worker, the
+ * log seals it itself first, on the calling thread, together with every
+ * batch handed over that the Worker has not started sealing, instead of
+ * only waiting: the Worker then just formats and writes those, and the two
+ * threads share a record's work. Each batch is sealed once, by the side that
+ * claims it first in the shared state, and strictly in order: the chain's
+ * end passes between the two through the state.
  */
 class _WorkerWriter implements AuditWriter {
   readonly #worker: _Worker;
@@ -335,8 +344,8 @@ class _WorkerWriter implements AuditWriter {
   /** A replaced buffer of the current slot, to send with its next batch. */
   #grown: SharedArrayBuffer | undefined;
   #sent = 0;
-  /** Whether the log is sealing batches itself. */
-  #sealing = false;
+  /** The entries in use of the batch last handed over from each slot. */
+  readonly #words: number[] = [];
   #callerSealed = 0;
   /** The chain's end as the file had it when the log opened. */
   readonly #start: { seq: number; hash: string };
@@ -374,30 +383,25 @@ class _WorkerWriter implements AuditWriter {
 
   write(words: number): void {
     this.#check();
+    const state = this.#state;
     const index = this.#sent;
     const slot = index % this.#ring.length;
-    const pending = index - this.#state.done;
-    if (this.#sealing && pending === 0) this.#sealing = false;
-    let grownHashes: SharedArrayBuffer | undefined;
-    if (this.#sealing || pending >= MAX_BATCHES_IN_FLIGHT) {
-      if (!this.#sealing) {
-        this.#until(this.#state.waitForSealed(index, _STALL_MS));
-        this.#sealer.resume(this.#state.chainSeq, this.#state.chainHash);
-        this.#sealing = true;
+    this.#words[slot] = words;
+    if (index - state.done >= MAX_BATCHES_IN_FLIGHT) {
+      // Seal, in order, the batches handed over that the Worker has not
+      // started on, then this one: the Worker will only format them.
+      for (let j = state.sealedCount; j < index; j++) {
+        const queued = j % this.#ring.length;
+        if (state.claim(queued, WriterState.LOG)) {
+          this.#sealHere(j, queued, this.#words[queued]!);
+        } else {
+          this.#until(state.waitForSealed(j + 1, _STALL_MS));
+        }
       }
-      // A record takes at least BATCH_SIZES entries: 8 hash words each.
-      const most = 8 * Math.ceil(words / AuditSealer.SIZES);
-      if (this.#hashRing[slot]!.length < most) {
-        grownHashes = new SharedArrayBuffer(4 * most);
-        this.#hashRing[slot] = new Uint32Array(grownHashes);
-      }
-      this.#sealer.sealBatch(this.batch, words, this.#hashRing[slot]!);
-      this.#callerSealed++;
-      this.#state.sealed(
-        index + 1,
-        this.#sealer.seq,
-        this.#sealer.lastHashWords,
-      );
+      state.resetClaim(slot, WriterState.LOG);
+      this.#sealHere(index, slot, words);
+    } else {
+      state.resetClaim(slot, WriterState.UNCLAIMED);
     }
     const grown = this.#grown;
     this.#grown = undefined;
@@ -406,15 +410,21 @@ class _WorkerWriter implements AuditWriter {
       slot,
       index,
       words,
-      sealed: this.#sealing,
       ...(grown === undefined ? {} : { grown }),
-      ...(grownHashes === undefined ? {} : { grownHashes }),
     });
     this.#sent++;
     // The next slot is free once at most MAX_BATCHES_IN_FLIGHT are pending.
-    this.#until(
-      this.#state.waitFor(this.#sent - MAX_BATCHES_IN_FLIGHT, _STALL_MS),
-    );
+    this.#until(state.waitFor(this.#sent - MAX_BATCHES_IN_FLIGHT, _STALL_MS));
+  }
+
+  /** Seals batch `index` (in `slot`) here, after the one before it. */
+  #sealHere(index: number, slot: number, words: number): void {
+    const state = this.#state;
+    this.#until(state.waitForSealed(index, _STALL_MS));
+    this.#sealer.resume(state.chainSeq, state.chainHash);
+    this.#sealer.sealBatch(this.#ring[slot]!, words, this.#hashRing[slot]!);
+    this.#callerSealed++;
+    state.sealed(index + 1, this.#sealer.seq, this.#sealer.lastHashWords);
   }
 
   flush(): void {

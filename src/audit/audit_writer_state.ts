@@ -61,15 +61,8 @@ export type WriterMessage =
     readonly index: number;
     /** How many of its entries are in use. */
     readonly words: number;
-    /**
-     * Whether the log sealed the batch itself: its hashes are in the slot's
-     * hash buffer. Otherwise the Worker seals it, continuing the chain.
-     */
-    readonly sealed: boolean;
     /** A larger buffer that replaces the slot's, for a record that did not fit. */
     readonly grown?: SharedArrayBuffer;
-    /** A larger hash buffer that replaces the slot's. */
-    readonly grownHashes?: SharedArrayBuffer;
   };
 
 /**
@@ -85,6 +78,13 @@ export class WriterState {
   static readonly #FAILED = 1;
   static readonly #MESSAGE_LENGTH = 2;
   static readonly #SEALED = 3;
+  /** Per ring slot: who seals the batch in it (see `claim`). */
+  static readonly #CLAIMS = 4;
+  static readonly #SLOTS = 4;
+  /** A slot's batch is unclaimed, or claimed by the Worker or by the log. */
+  static readonly UNCLAIMED = 0;
+  static readonly WORKER = 1;
+  static readonly LOG = 2;
 
   /** The buffer, to send to the other side. */
   readonly buffer: SharedArrayBuffer;
@@ -99,11 +99,11 @@ export class WriterState {
     buffer = new SharedArrayBuffer(128 + WriterState.#MESSAGE_BYTES),
   ) {
     this.buffer = buffer;
-    this.#ints = new Int32Array(buffer, 0, 4);
-    this.#seq = new Float64Array(buffer, 16, 1);
-    this.#hash = new Uint32Array(buffer, 24, 8);
-    this.#chainSeq = new Float64Array(buffer, 56, 1);
-    this.#chainHash = new Uint32Array(buffer, 64, 8);
+    this.#ints = new Int32Array(buffer, 0, 8);
+    this.#seq = new Float64Array(buffer, 32, 1);
+    this.#hash = new Uint32Array(buffer, 40, 8);
+    this.#chainSeq = new Float64Array(buffer, 72, 1);
+    this.#chainHash = new Uint32Array(buffer, 80, 8);
     this.#message = new Uint8Array(buffer, 128, WriterState.#MESSAGE_BYTES);
   }
 
@@ -116,6 +116,34 @@ export class WriterState {
   startChain(seq: number, hash: Uint32Array): void {
     this.#chainSeq[0] = seq;
     this.#chainHash.set(hash);
+  }
+
+  /**
+   * Claims the batch in a ring slot for sealing, unless the other side has:
+   * batches are sealed exactly once, in order, by whichever side claims
+   * each first.
+   *
+   * @param slot The ring slot.
+   * @param who `WORKER` or `LOG`.
+   * @returns Whether `who` now holds the claim.
+   */
+  claim(slot: number, who: number): boolean {
+    const index = WriterState.#CLAIMS + slot;
+    return Atomics.compareExchange(
+      this.#ints,
+      index,
+      WriterState.UNCLAIMED,
+      who,
+    ) === WriterState.UNCLAIMED;
+  }
+
+  /**
+   * Log side: a new batch goes into a slot, unclaimed (or already the
+   * log's, when it seals the batch before handing it over).
+   */
+  resetClaim(slot: number, who: number): void {
+    if (slot >= WriterState.#SLOTS) throw new RangeError(`No slot ${slot}`);
+    Atomics.store(this.#ints, WriterState.#CLAIMS + slot, who);
   }
 
   /** Batches sealed so far, by either side. */
