@@ -337,9 +337,7 @@ class _FileAuditLog implements AuditLog {
         ? this.#now()
         : Math.floor(performance.timeOrigin + event.at),
       event.durationNs,
-      site.sizes === 0
-        ? _NO_SIZES
-        : event.args.flatMap((arg) => arg.size === undefined ? [] : [arg.size]),
+      _sizesOf(event.args, site.sizes),
     );
   }
 
@@ -529,6 +527,21 @@ class _FileAuditLog implements AuditLog {
       `${this.#closedBecause} (open it again to record more)`,
     );
   }
+}
+
+/**
+ * The sizes of the sized arguments, as an `AuditRecorder` takes them: a
+ * number for exactly one (no allocation), else an array.
+ */
+function _sizesOf(
+  args: readonly ArgumentDigest[],
+  sizes: number,
+): number | readonly number[] {
+  if (sizes === 0) return _NO_SIZES;
+  if (sizes === 1) {
+    for (const arg of args) if (arg.size !== undefined) return arg.size;
+  }
+  return args.flatMap((arg) => arg.size === undefined ? [] : [arg.size]);
 }
 
 /** Whether two digest lists have the same types and the same sized arguments. */
