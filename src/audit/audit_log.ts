@@ -1,10 +1,11 @@
 /**
  * The audit log file: a buffered, hash-chained {@linkcode AuditSink}.
  *
- * At level `all`, `record()` only stores the record's numbers (its site's
- * id, time, duration, argument sizes) in a batch, and hands a full batch to
- * the log's writer Worker, which seals, formats and writes it on another
- * thread (`audit_writer.ts`). At level `denials` each record is sealed,
+ * At level `all`, `record()` (or a site's recorder, which the gate uses)
+ * only stores the record's numbers (its site's id, time, duration, argument
+ * sizes) in a batch, and hands a full batch to the log's writer Worker,
+ * which seals, formats and writes it on another thread (`audit_writer.ts`;
+ * when the Worker is behind, this thread seals batches too). At level `denials` each record is sealed,
  * formatted and written as it comes, on the calling thread. Everything
  * recorded is written on `flush()` and `close()`, when the process ends
  * normally (the `unload` event, which `Deno.exit` also fires), on an uncaught
@@ -268,7 +269,7 @@ const _NO_SIZES: readonly number[] = Object.freeze([]);
 /** A flag that is never raised, read when no signals are watched. */
 const _NO_SIGNAL = new Int32Array(1);
 
-/** A site the log has given an id: see `audit_chain.ts`. */
+/** A site the log has given an id (see `audit_writer_state.ts`). */
 interface _SiteId {
   readonly id: number;
   readonly component: string;
