@@ -17,6 +17,14 @@
  * @module
  */
 import type { RecordHasher } from "./record_hash.ts";
+import { AuditFormatter } from "./audit_format.ts";
+
+/** Where a batch record's fields are (`AuditFormatter` has them). */
+export interface BatchLayout {
+  readonly TIME: number;
+  readonly DURATION: number;
+  readonly SIZES: number;
+}
 import { compressFunction } from "./blake3.ts";
 import {
   compiledOnce,
@@ -32,13 +40,6 @@ import {
  * `AuditFormatter`: the writer Worker runs it from its source text.
  */
 export class AuditSealer {
-  /**
-   * Where a batch record's fields are: the same as `AuditFormatter`'s (a
-   * test checks), repeated because each class must stand alone.
-   */
-  static readonly TIME = 1;
-  static readonly DURATION = 2;
-  static readonly SIZES = 3;
   /**
    * The seal module's memory: BLAKE3's chaining value, block and output,
    * the state `seal` reads and leaves (the last `seq` and hash, the
@@ -69,6 +70,7 @@ export class AuditSealer {
   static readonly LONG = 3;
 
   readonly #hasher: RecordHasher;
+  readonly #layout: BatchLayout;
   readonly #memory: WebAssembly.Memory;
   readonly #seal: (end: number) => number;
   #view: DataView;
@@ -82,12 +84,14 @@ export class AuditSealer {
    * @param hasher This sealer's own hasher, for site digests and long
    * records.
    * @param module The seal module (`sealWasm()`).
+   * @param layout Where a batch record's fields are: `AuditFormatter`.
    */
   constructor(
     seq: number,
     hash: string,
     hasher: RecordHasher,
     module: WebAssembly.Module,
+    layout: BatchLayout,
   ) {
     if (!/^[0-9a-f]{64}$/.test(hash)) {
       throw new SyntaxError(`Bad record hash "${hash}"`);
@@ -104,6 +108,7 @@ export class AuditSealer {
     }
     this.#view.setBigUint64(AuditSealer.STATE_SEQ, BigInt(seq), true);
     this.#hasher = hasher;
+    this.#layout = layout;
   }
 
   /**
@@ -166,7 +171,7 @@ export class AuditSealer {
     hashes: Uint32Array,
   ): Uint32Array {
     // A record takes at least SIZES entries: this many hashes at most.
-    const records = Math.ceil(words / AuditSealer.SIZES);
+    const records = Math.ceil(words / this.#layout.SIZES);
     const batchAt = AuditSealer.DATA_AT;
     const hashesAt = batchAt + 8 * words;
     const short = hashesAt + 32 * records - this.#memory.buffer.byteLength;
@@ -206,10 +211,10 @@ export class AuditSealer {
       new Uint32Array(memory, AuditSealer.STATE_PREV, 8).slice(),
       site.digest,
       seq,
-      batch[at + AuditSealer.TIME]!,
-      batch[at + AuditSealer.DURATION]!,
+      batch[at + this.#layout.TIME]!,
+      batch[at + this.#layout.DURATION]!,
       batch,
-      at + AuditSealer.SIZES,
+      at + this.#layout.SIZES,
       site.sizes,
     );
     const h = view.getUint32(AuditSealer.STATE_H, true);
@@ -220,7 +225,7 @@ export class AuditSealer {
     view.setUint32(AuditSealer.STATE_H, h + 32, true);
     view.setUint32(
       AuditSealer.STATE_AT,
-      at + AuditSealer.SIZES + site.sizes,
+      at + this.#layout.SIZES + site.sizes,
       true,
     );
   }
@@ -236,6 +241,7 @@ export class AuditSealer {
  */
 export function sealModule(): Uint8Array<ArrayBuffer> {
   const S = AuditSealer;
+  const L: BatchLayout = AuditFormatter;
   const f = new WasmCode();
   // Parameter 0: the end. Locals: i32 1–11, i64 12.
   const END = 0, AT = 1, H = 2, RECORD = 3, SITE = 4, SIZES = 5, LENGTH = 6;
@@ -283,15 +289,15 @@ export function sealModule(): Uint8Array<ArrayBuffer> {
   copy32(at(S.MESSAGE_AT), () => f.get(SITE));
   f.get(SEQ).i64(1).op(OP.i64Add).set(SEQ);
   f.i32(0).get(SEQ).storeI64(S.MESSAGE_AT + 32);
-  f.i32(0).get(RECORD).loadF64(8 * S.TIME).op(OP.i64TruncF64U)
+  f.i32(0).get(RECORD).loadF64(8 * L.TIME).op(OP.i64TruncF64U)
     .storeI64(S.MESSAGE_AT + 40);
-  f.i32(0).get(RECORD).loadF64(8 * S.DURATION).op(OP.i64TruncF64U)
+  f.i32(0).get(RECORD).loadF64(8 * L.DURATION).op(OP.i64TruncF64U)
     .storeI64(S.MESSAGE_AT + 48);
   f.i32(0).set(I);
   f.op(OP.block, OP.void, OP.loop, OP.void);
   f.get(I).get(SIZES).op(OP.i32GeU, OP.brIf, 1);
   f.get(I).i32(3).op(OP.i32Shl).get(RECORD).get(I).i32(3)
-    .op(OP.i32Shl, OP.i32Add).loadF64(8 * S.SIZES).op(OP.i64TruncF64U)
+    .op(OP.i32Shl, OP.i32Add).loadF64(8 * L.SIZES).op(OP.i64TruncF64U)
     .storeI64(S.MESSAGE_AT + 56);
   f.get(I).i32(1).op(OP.i32Add).set(I).op(OP.br, 0, OP.end, OP.end);
   f.get(SIZES).i32(3).op(OP.i32Shl).i32(56).op(OP.i32Add).set(LENGTH);
@@ -320,7 +326,7 @@ export function sealModule(): Uint8Array<ArrayBuffer> {
   copy32(at(S.STATE_PREV), at(S.OUT_AT));
   copy32(() => f.get(HASHES).get(H).op(OP.i32Add), at(S.OUT_AT));
   f.get(H).i32(32).op(OP.i32Add).set(H);
-  f.get(AT).i32(S.SIZES).op(OP.i32Add).get(SIZES).op(OP.i32Add).set(AT);
+  f.get(AT).i32(L.SIZES).op(OP.i32Add).get(SIZES).op(OP.i32Add).set(AT);
   f.op(OP.br, 0, OP.end, OP.unreachable);
   return wasmModule([
     compressFunction(S),

@@ -72,12 +72,7 @@ export function directAuditWriter(
   hash: string,
   records: number,
 ): AuditWriter {
-  const sealer = new AuditSealer(
-    seq,
-    hash,
-    new RecordHasher(new Blake3(blake3Module())),
-    sealWasm(),
-  );
+  const sealer = newAuditSealer(seq, hash);
   const formatter = new AuditFormatter(seq, hash, lineFormatWasm());
   let batch = new Float64Array(records * _WORDS_PER_RECORD);
   let hashes: Uint32Array = new Uint32Array(0);
@@ -114,6 +109,22 @@ export function directAuditWriter(
   };
 }
 
+/**
+ * A sealer for this thread, continuing the chain from `seq` and `hash`.
+ *
+ * @param seq The last `seq` sealed (0 for a new log).
+ * @param hash The last hash, 64 hex digits.
+ */
+export function newAuditSealer(seq: number, hash: string): AuditSealer {
+  return new AuditSealer(
+    seq,
+    hash,
+    new RecordHasher(new Blake3(blake3Module())),
+    sealWasm(),
+    AuditFormatter,
+  );
+}
+
 /** How many of a site's arguments have a size. */
 function _sizes(site: AuditSite): number {
   return site.args.filter((arg) => arg.size !== undefined).length;
@@ -143,12 +154,7 @@ export async function startAuditWriter(
   const { Worker } = await import("node:worker_threads");
   const worker = new Worker(_WRITER_SOURCE, { eval: true });
   const state = new WriterState();
-  const sealer = new AuditSealer(
-    seq,
-    hash,
-    new RecordHasher(new Blake3(blake3Module())),
-    sealWasm(),
-  );
+  const sealer = newAuditSealer(seq, hash);
   state.startChain(seq, sealer.lastHashWords);
   const slots = MAX_BATCHES_IN_FLIGHT + 1;
   const batches = Array.from(
@@ -231,6 +237,7 @@ function _writerMain(
             message.hash,
             new classes.RecordHasher(new classes.Blake3(message.blake3)),
             message.seal,
+            classes.AuditFormatter,
           );
           formatter = new classes.AuditFormatter(
             message.seq,
