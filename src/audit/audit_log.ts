@@ -5,8 +5,9 @@
  * only stores the record's numbers (its site's id, time, duration, argument
  * sizes) in a batch, and hands a full batch to the log's writer Worker,
  * which seals, formats and writes it on another thread (`audit_writer.ts`;
- * when the Worker is behind, this thread seals batches too). At level `denials` each record is sealed,
- * formatted and written as it comes, on the calling thread. Everything
+ * when the Worker is behind, this thread seals batches too). At level
+ * `denials` each record is sealed, formatted and written as it comes, on
+ * the calling thread. Everything
  * recorded is written on `flush()` and `close()`, when the process ends
  * normally (the `unload` event, which `Deno.exit` also fires), on an uncaught
  * error such as a trap nobody caught, and, with `onSignal`, on SIGINT and
@@ -344,10 +345,11 @@ class _FileAuditLog implements AuditLog {
 
   recorder(site: AuditSite): AuditRecorder {
     if (this.#writer === undefined) throw this.#closedError();
+    // At level denials, an allowed call is never recorded.
+    if (!this.#keepAllows && site.decision !== "deny") return () => {};
     const known = this.#site(site);
     const origin = performance.timeOrigin;
     return (at, durationNs, sizes) => {
-      if (!this.#keepAllows && site.decision !== "deny") return;
       if (this.#writer === undefined) throw this.#closedError();
       this.#store(known, Math.floor(origin + at), durationNs, sizes);
     };
@@ -498,7 +500,7 @@ class _FileAuditLog implements AuditLog {
           : { type: cap(arg.type), size: 0 }
       ),
     };
-    this.#writer!.site(site.id, written);
+    this.#writer!.site(site.id, written, site.sizes);
     return site;
   }
 

@@ -38,8 +38,8 @@ export interface AuditWriter {
    * for a record larger than it.
    */
   grow(words: number): void;
-  /** Defines a site for later batches. */
-  site(id: number, site: AuditSite): void;
+  /** Defines a site, with `sizes` sized arguments, for later batches. */
+  site(id: number, site: AuditSite, sizes: number): void;
   /**
    * Writes the batch's first `words` entries, now or soon.
    *
@@ -85,8 +85,8 @@ export function directAuditWriter(
     grow(words) {
       batch = new Float64Array(words);
     },
-    site(id, site) {
-      sealer.defineSite(id, auditSiteText(site), _sizes(site));
+    site(id, site, sizes) {
+      sealer.defineSite(id, auditSiteText(site), sizes);
       formatter.defineSite(id, site);
     },
     write(words) {
@@ -123,11 +123,6 @@ export function newAuditSealer(seq: number, hash: string): AuditSealer {
     sealWasm(),
     AuditFormatter,
   );
-}
-
-/** How many of a site's arguments have a size. */
-function _sizes(site: AuditSite): number {
-  return site.args.filter((arg) => arg.size !== undefined).length;
 }
 
 /**
@@ -258,11 +253,7 @@ function _writerMain(
         }
         return;
       case "site":
-        sealer!.defineSite(
-          message.id,
-          message.text,
-          message.site.args.filter((arg) => arg.size !== undefined).length,
-        );
+        sealer!.defineSite(message.id, message.text, message.sizes);
         formatter!.defineSite(message.id, message.site);
         return;
       case "batch":
@@ -382,10 +373,10 @@ class _WorkerWriter implements AuditWriter {
     this.#ring[this.#sent % this.#ring.length] = new Float64Array(this.#grown);
   }
 
-  site(id: number, site: AuditSite): void {
+  site(id: number, site: AuditSite, sizes: number): void {
     const text = auditSiteText(site);
-    this.#sealer.defineSite(id, text, _sizes(site));
-    _post(this.#worker, { type: "site", id, site, text });
+    this.#sealer.defineSite(id, text, sizes);
+    _post(this.#worker, { type: "site", id, site, text, sizes });
   }
 
   write(words: number): void {

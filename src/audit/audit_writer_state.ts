@@ -52,6 +52,8 @@ export type WriterMessage =
     readonly site: AuditSite;
     /** Its `auditSiteText`. */
     readonly text: string;
+    /** How many of its arguments have a size. */
+    readonly sizes: number;
   }
   | {
     readonly type: "batch";

@@ -35,8 +35,12 @@ Deno.test("the writer seals on the calling thread while the Worker is behind, an
     decision: "allow" as const,
     rule: "grant t:t/t",
   };
-  writer.site(0, { ...site, args: [{ type: "string", size: 0 }] });
-  writer.site(1, { ...site, call: "t:t/t@1.0.0#g", args: [{ type: "u32" }] });
+  writer.site(0, { ...site, args: [{ type: "string", size: 0 }] }, 1);
+  writer.site(
+    1,
+    { ...site, call: "t:t/t@1.0.0#g", args: [{ type: "u32" }] },
+    0,
+  );
   let total = 0;
   let handedBack = 0;
   for (let round = 0; round < 3; round++) {
@@ -79,14 +83,14 @@ Deno.test("the caller and the Worker racing to seal queued batches keep one chai
     decision: "allow",
     rule: "grant t:t/t",
     args: [{ type: "string", size: 0 }],
-  });
+  }, 1);
   writer.site(1, {
     component: "app",
     call: "t:t/t@1.0.0#g",
     decision: "allow",
     rule: "grant t:t/t",
     args: [{ type: "u32" }],
-  });
+  }, 0);
   let total = 0;
   let state = 7;
   const random = (n: number) => (state = (state * 48271) % 2147483647) % n;

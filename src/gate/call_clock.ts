@@ -60,7 +60,6 @@ function _libcClock(): Clock | undefined {
   }
   const clockGettime = lib.symbols.clock_gettime;
   const time = new Int32Array(4); // { tv_sec, tv_nsec }, little-endian
-
   const read = () => {
     clockGettime(_CLOCK_MONOTONIC, time);
     return (time[0]! + time[1]! * 0x1_0000_0000) * 1000 + time[2]! / 1e6;
