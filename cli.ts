@@ -10,7 +10,6 @@ import {
   type TrustClass,
 } from "./src/isolation/trust_class.ts";
 import { prepareComponent } from "./src/component/prepare.ts";
-import { componentGrants, runCommand } from "./src/component/run_command.ts";
 import {
   ComponentChoiceError,
   planAppRun,
@@ -33,7 +32,6 @@ import {
   missingGrants,
   UngrantedImportError,
 } from "./src/gate/missing_grants.ts";
-import { promptForGrants, terminalPromptIo } from "./src/gate/grant_prompt.ts";
 import type { PreparedComponent } from "./src/component/prepare.ts";
 import type { LoadedHostBundle } from "./src/bundles/typescript_bundle.ts";
 import { FlagError, type FlagSpec, parseFlags } from "./src/cli_flags.ts";
@@ -268,6 +266,9 @@ async function _run(args: readonly string[]): Promise<number> {
     console.log(RUN_HELP);
     return 0;
   }
+  // The run machinery (WASI, the gate) loads while the component is read,
+  // hashed and taken from the cache.
+  const running = import("./src/component/run_command.ts");
   const manifestFile = values.manifest;
   const guestArgs = manifestFile === undefined
     ? positionals.slice(1)
@@ -325,8 +326,17 @@ async function _run(args: readonly string[]): Promise<number> {
     ...(cacheDir === undefined ? {} : { cacheDir }),
     ...(plan.digest === undefined ? {} : { digest: plan.digest }),
   });
+  const { componentGrants, runCommand } = await running;
   const hosts = await _loadHosts(plan);
-  const grants = [...plan.grants, ..._promptedGrants(component, plan, values)];
+  const grants = [
+    ...plan.grants,
+    ...await _promptedGrants(
+      component,
+      componentGrants(component, plan),
+      plan,
+      values,
+    ),
+  ];
   using audit = plan.audit === undefined
     ? undefined
     : await _openAudit(plan.audit.file, plan.audit.level);
@@ -386,22 +396,25 @@ function _auditLevel(level: string | undefined): AuditLevel | undefined {
 
 /**
  * The grants asked for at the terminal: none unless an import lacks one,
- * stdin is a terminal and `--no-prompt` is not given.
+ * stdin is a terminal and `--no-prompt` is not given. `grants` are those the
+ * run already gives (see `componentGrants`).
  *
  * @throws {UngrantedImportError} When one is denied.
  */
-function _promptedGrants(
+async function _promptedGrants(
   component: PreparedComponent,
-  given: Pick<RunPlan, "wasi" | "grants" | "grantsTable">,
+  grants: readonly Grant[],
+  given: Pick<RunPlan, "grantsTable">,
   values: { "no-prompt"?: boolean },
-): Grant[] {
-  const missing = missingGrants(
-    component.signature.imports,
-    componentGrants(component, given),
-  );
+): Promise<Grant[]> {
+  const missing = missingGrants(component.signature.imports, grants);
   if (
     missing.length === 0 || values["no-prompt"] || !Deno.stdin.isTerminal()
   ) return [];
+  // Loaded on demand: most runs have every grant they need.
+  const { promptForGrants, terminalPromptIo } = await import(
+    "./src/gate/grant_prompt.ts"
+  );
   const granted = promptForGrants(
     component.file.name,
     missing,

@@ -27,10 +27,8 @@ export {
 } from "./src/component/run_command.ts";
 export type { InstanceOptions } from "./src/component/run_command.ts";
 export { invokeExport } from "./src/component/invoke.ts";
-export {
-  decodeComponentFile,
-  readComponentFile,
-} from "./src/component/component_file.ts";
+export { readComponentFile } from "./src/component/component_file.ts";
+export { decodeComponentFile } from "./src/component/component_signature.ts";
 export type { ComponentFile } from "./src/component/component_file.ts";
 export {
   checkDigestPin,

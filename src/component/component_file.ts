@@ -1,16 +1,11 @@
 /**
  * Reading a component file from disk: existence, size cap, header check and
- * its sha-256 digest; decoding its imports and exports.
+ * its sha-256 digest.
  *
  * @module
  */
 import { sha256Hex } from "../digest.ts";
 import { ComponentLoadError } from "../errors.ts";
-import {
-  ComponentFormatError,
-  decodeComponentSignature,
-} from "../wit/component_decoder.ts";
-import type { ComponentSignature } from "../wit/types.ts";
 
 /**
  * The largest component file Warden reads, in bytes (256 MiB).
@@ -48,44 +43,61 @@ const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
  * ```
  */
 export async function readComponentFile(path: string): Promise<ComponentFile> {
-  let stat: Deno.FileInfo;
-  try {
-    stat = await Deno.stat(path);
-  } catch (error) {
-    throw new ComponentLoadError(
-      path,
-      `Cannot read component "${path}": ${_reason(error)}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  if (!stat.isFile) {
-    throw new ComponentLoadError(
-      path,
-      `Cannot read component "${path}": it is not a file`,
-    );
-  }
-  if (stat.size > MAX_COMPONENT_BYTES) {
-    throw new ComponentLoadError(
-      path,
-      `Cannot read component "${path}": ${stat.size} bytes exceeds the ${MAX_COMPONENT_BYTES}-byte limit`,
-    );
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (error) {
-    throw new ComponentLoadError(
-      path,
-      `Cannot read component "${path}": ${_reason(error)}`,
-      {
-        cause: error,
-      },
-    );
-  }
+  const bytes = await _readCapped(path);
   checkComponentHeader(path, bytes);
   return { path, name: _baseName(path), bytes, sha256: await sha256Hex(bytes) };
+}
+
+/**
+ * Reads a whole file of at most {@linkcode MAX_COMPONENT_BYTES} into a buffer
+ * of its size: the size is taken from the open file, so the cap holds even
+ * when the path is swapped between a stat and the read, and a file that
+ * changes size while it is read is refused rather than half-read.
+ */
+async function _readCapped(path: string): Promise<Uint8Array> {
+  const fail = (reason: string, cause?: unknown): never => {
+    throw new ComponentLoadError(
+      path,
+      `Cannot read component "${path}": ${reason}`,
+      cause === undefined ? {} : { cause },
+    );
+  };
+  let file: Deno.FsFile;
+  try {
+    // Checked before opening: opening a FIFO would block.
+    if (!(await Deno.stat(path)).isFile) return fail("it is not a file");
+    file = await Deno.open(path);
+  } catch (error) {
+    if (error instanceof ComponentLoadError) throw error;
+    return fail(_reason(error), error);
+  }
+  try {
+    const stat = await file.stat();
+    if (!stat.isFile) return fail("it is not a file");
+    if (stat.size > MAX_COMPONENT_BYTES) {
+      return fail(
+        `${stat.size} bytes exceeds the ${MAX_COMPONENT_BYTES}-byte limit`,
+      );
+    }
+    const bytes = new Uint8Array(stat.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const n = await file.read(bytes.subarray(filled));
+      if (n === null) break;
+      filled += n;
+    }
+    if (
+      filled !== bytes.length || await file.read(new Uint8Array(1)) !== null
+    ) {
+      return fail("it changed size while being read");
+    }
+    return bytes;
+  } catch (error) {
+    if (error instanceof ComponentLoadError) throw error;
+    return fail(_reason(error), error);
+  } finally {
+    file.close();
+  }
 }
 
 /**
@@ -116,37 +128,6 @@ export function checkComponentHeader(path: string, bytes: Uint8Array): void {
         bytes[6]
       } (expected a component)`,
     );
-  }
-}
-
-/**
- * Decodes what a component file imports and exports. Nothing is compiled or
- * run: the binary is only read.
- *
- * @param file The file, as {@linkcode readComponentFile} returns it.
- * @returns Its imports and exports with their types.
- * @throws {ComponentLoadError} When the binary is truncated or malformed,
- * e.g. `Cannot load "app.wasm": unexpected end of file …`.
- * @example
- * ```ts ignore
- * const signature = decodeComponentFile(await readComponentFile("app.wasm"));
- * signature.imports.map((i) => i.name); // ["wasi:cli/stdout@0.2.3", …]
- * ```
- */
-export function decodeComponentFile(
-  file: Pick<ComponentFile, "path" | "bytes">,
-): ComponentSignature {
-  try {
-    return decodeComponentSignature(file.bytes);
-  } catch (error) {
-    if (error instanceof ComponentFormatError) {
-      throw new ComponentLoadError(
-        file.path,
-        `Cannot load "${file.path}": ${error.message}`,
-        { cause: error },
-      );
-    }
-    throw error;
   }
 }
 

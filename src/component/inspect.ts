@@ -24,11 +24,8 @@ import {
 import { callName, witMember } from "../gate/call_names.ts";
 import { formatWitFunction } from "../wit/format.ts";
 import type { ComponentSignature, WitFunction, WitItem } from "../wit/types.ts";
-import {
-  type ComponentFile,
-  decodeComponentFile,
-  readComponentFile,
-} from "./component_file.ts";
+import { type ComponentFile, readComponentFile } from "./component_file.ts";
+import { decodeComponentFile } from "./component_signature.ts";
 
 /** The version of the report's JSON layout (docs/inspect.md). */
 export const INSPECT_SCHEMA_VERSION = 1;

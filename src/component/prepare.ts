@@ -6,14 +6,9 @@
  * @module
  */
 import { ComponentLoadError } from "../errors.ts";
-import { findAsyncUse } from "./async_support.ts";
 import { checkDigestPin, type DigestPin } from "./digest_pin.ts";
 import type { ComponentSignature } from "../wit/types.ts";
-import {
-  type ComponentFile,
-  decodeComponentFile,
-  readComponentFile,
-} from "./component_file.ts";
+import { type ComponentFile, readComponentFile } from "./component_file.ts";
 import { type LoadedComponent, loadTranspiled } from "./instantiate.ts";
 import { transpileComponent, type TranspiledComponent } from "./transpile.ts";
 import {
@@ -90,6 +85,11 @@ export async function prepareComponent(
   let entry: CachedComponent | undefined = await cache?.read(key, file.bytes);
   let outcome: CacheOutcome = cache ? "hit" : "disabled";
   if (!entry) {
+    // Loaded on a miss only: a warm start takes the signature from the cache.
+    const [{ decodeComponentFile }, { findAsyncUse }] = await Promise.all([
+      import("./component_signature.ts"),
+      import("./async_support.ts"),
+    ]);
     const signature = decodeComponentFile(file);
     const asyncUse = findAsyncUse(signature);
     if (asyncUse) {

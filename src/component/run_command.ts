@@ -10,7 +10,6 @@ import { ComponentExit } from "../providers/wasi/component_exit.ts";
 import type { WasiGrants } from "../providers/wasi/wasi_grants.ts";
 import { createWasiImports } from "../providers/wasi/wasi_sandbox.ts";
 import type { ImportObject } from "./instantiate.ts";
-import { bundleImports } from "../bundles/bundle_link.ts";
 import type { LoadedHostBundle } from "../bundles/typescript_bundle.ts";
 import { linkImports } from "./link.ts";
 import type { AuditSink } from "../audit/audit_event.ts";
@@ -120,15 +119,21 @@ export async function linkWasiImports(
   const wasi = await createWasiImports(options.wasi, {
     imports: component.transpiled.imports,
   });
-  const fromBundles = bundleImports(
-    options.bundles ?? [],
-    component,
-    options.providers,
-  );
+  const bundles = options.bundles ?? [];
+  // Loaded on demand, so a run without bundles does not pay for it.
+  const fromBundles = bundles.length === 0
+    ? undefined
+    : (await import("../bundles/bundle_link.ts")).bundleImports(
+      bundles,
+      component,
+      options.providers,
+    );
   const linked = linkImports(
     component,
-    { ...wasi, ...fromBundles.imports, ...options.imports },
-    { bundles: fromBundles.searched, mismatches: fromBundles.mismatches },
+    { ...wasi, ...fromBundles?.imports, ...options.imports },
+    fromBundles === undefined
+      ? {}
+      : { bundles: fromBundles.searched, mismatches: fromBundles.mismatches },
   );
   return gateImports(linked, component.signature.imports, {
     component: component.file.name,

@@ -23,7 +23,7 @@
 import { sha256Hex } from "../digest.ts";
 import { sealJson, unsealJson } from "../cache/sealed_json.ts";
 import type { ComponentSignature } from "../wit/types.ts";
-import { SIGNATURE_FORMAT } from "../wit/component_decoder.ts";
+import { SIGNATURE_FORMAT } from "../wit/signature_format.ts";
 import { type TranspiledComponent, TRANSPILER } from "./transpile.ts";
 
 const ENTRY_FILE = "entry.json";

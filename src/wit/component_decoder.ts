@@ -13,7 +13,8 @@
  * The encoding follows `Binary.md` of the component-model specification as
  * read by wasmparser, including the async additions (async function types,
  * `stream`, `future`, `error-context`), fixed-size lists and versioned
- * import and export names.
+ * import and export names. Bump `SIGNATURE_FORMAT` (in `signature_format.ts`)
+ * whenever its output changes for the same bytes.
  *
  * @module
  */
@@ -38,12 +39,6 @@ import type {
  * - `"truncated"`: the file ends before its last section does;
  * - `"malformed"`: a section breaks the encoding rules.
  */
-/**
- * The version of the decoder's output: bumped whenever it changes for the
- * same bytes, so caches of decoded signatures are not reused across it.
- */
-export const SIGNATURE_FORMAT = 1;
-
 export type ComponentFormatErrorReason =
   | "not-wasm"
   | "core-module"

@@ -13,7 +13,7 @@
 import { sealJson, unsealJson } from "../cache/sealed_json.ts";
 import { sha256Hex } from "../digest.ts";
 import { TRANSPILER } from "../component/transpile.ts";
-import { SIGNATURE_FORMAT } from "./component_decoder.ts";
+import { SIGNATURE_FORMAT } from "./signature_format.ts";
 import type { WitInterface } from "./types.ts";
 
 /** A folder of decoded WIT packages. */
