@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { AuditFormatter, lineFormatWasm } from "./audit_format.ts";
 import { AuditSealer } from "./audit_seal.ts";
 import { newAuditSealer } from "./audit_writer.ts";
-import { Blake3, blake3Module } from "./blake3.ts";
 import {
   auditLine,
   canonicalAuditRecord,
@@ -10,12 +9,7 @@ import {
   type UnhashedAuditRecord,
 } from "./audit_record.ts";
 import type { AuditSite } from "./audit_event.ts";
-import {
-  auditSiteText,
-  recordHash,
-  RecordHasher,
-  wordsToHex,
-} from "./record_hash.ts";
+import { auditSiteText, recordHash, wordsToHex } from "./record_hash.ts";
 
 const SITES: AuditSite[] = [{
   component: 'app "quoted" é\n',
