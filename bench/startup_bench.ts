@@ -3,7 +3,10 @@
  * cache) and a warm run (cached) of the largest fixture, the 1.6 MiB
  * `probe` command component, whose `wasi:sockets` imports put it on
  * preview2-shim; a warm run of `probe-fs`, the same program without
- * sockets, on Warden's native WASI; beside `deno run` of an empty script.
+ * sockets, on Warden's native WASI; beside `deno run` of an empty script,
+ * and beside the floor under a warm `probe-fs` run: `startup_floor_run.ts`
+ * running the same cache entry with none of Warden's own work (no command
+ * line, hashing, cache checks or gate).
  *
  *     deno bench -A bench/startup_bench.ts
  *
@@ -11,6 +14,8 @@
  */
 import { join } from "node:path";
 import { fixture, ROOT } from "../tests/_warden.ts";
+import { readComponentFile } from "../src/component/component_file.ts";
+import { cacheKey } from "../src/component/transpile_cache.ts";
 
 const WORK = await Deno.makeTempDir({ prefix: "warden-startup-bench-" });
 const EMPTY = join(WORK, "empty.ts");
@@ -48,6 +53,19 @@ const probeFsRun = [
 ];
 await run(probeRun, { WARDEN_CACHE_DIR: WARM_CACHE });
 await run(probeFsRun, { WARDEN_CACHE_DIR: WARM_CACHE });
+const floorRun = [
+  "run",
+  "-A",
+  join(ROOT, "bench", "startup_floor_run.ts"),
+  join(
+    WARM_CACHE,
+    "transpiled",
+    await cacheKey((await readComponentFile(fixture("probe-fs"))).sha256),
+  ),
+  fixture("probe-fs"),
+  "echo",
+  "hi",
+];
 
 Deno.bench(
   "deno run empty.ts",
@@ -68,6 +86,13 @@ Deno.bench(
   { group: "startup" },
   async () => {
     await run(probeFsRun, { WARDEN_CACHE_DIR: WARM_CACHE });
+  },
+);
+Deno.bench(
+  "floor under a warm probe-fs run (startup_floor_run.ts)",
+  { group: "startup" },
+  async () => {
+    await run(floorRun);
   },
 );
 Deno.bench("warden run probe.wasm (cold: empty cache)", {
