@@ -10,6 +10,7 @@ import {
   type TrustClass,
 } from "./src/isolation/trust_class.ts";
 import { prepareComponent } from "./src/component/prepare.ts";
+import { componentGrants, runCommand } from "./src/component/run_command.ts";
 import {
   ComponentChoiceError,
   planAppRun,
@@ -266,9 +267,6 @@ async function _run(args: readonly string[]): Promise<number> {
     console.log(RUN_HELP);
     return 0;
   }
-  // The run machinery (WASI, the gate) loads while the component is read,
-  // hashed and taken from the cache.
-  const running = import("./src/component/run_command.ts");
   const manifestFile = values.manifest;
   const guestArgs = manifestFile === undefined
     ? positionals.slice(1)
@@ -326,7 +324,6 @@ async function _run(args: readonly string[]): Promise<number> {
     ...(cacheDir === undefined ? {} : { cacheDir }),
     ...(plan.digest === undefined ? {} : { digest: plan.digest }),
   });
-  const { componentGrants, runCommand } = await running;
   const hosts = await _loadHosts(plan);
   const grants = [
     ...plan.grants,
