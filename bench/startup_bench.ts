@@ -3,7 +3,8 @@
  * cache) and a warm run (cached) of the largest fixture, the 1.6 MiB
  * `probe` command component, whose `wasi:sockets` imports put it on
  * preview2-shim; a warm run of `probe-fs`, the same program without
- * sockets, on Warden's native WASI; beside `deno run` of an empty script,
+ * sockets, on Warden's native WASI; a warm run of `hello` (2.5 KiB: what
+ * Warden itself costs a run); beside `deno run` of an empty script,
  * and beside the floor under a warm `probe-fs` run: `startup_floor_run.ts`
  * running the same cache entry with none of Warden's own work (no command
  * line, hashing, cache checks or gate).
@@ -51,8 +52,10 @@ const probeFsRun = [
   "echo",
   "hi",
 ];
+const helloRun = ["run", "-A", CLI, "run", fixture("hello")];
 await run(probeRun, { WARDEN_CACHE_DIR: WARM_CACHE });
 await run(probeFsRun, { WARDEN_CACHE_DIR: WARM_CACHE });
+await run(helloRun, { WARDEN_CACHE_DIR: WARM_CACHE });
 const floorRun = [
   "run",
   "-A",
@@ -86,6 +89,13 @@ Deno.bench(
   { group: "startup" },
   async () => {
     await run(probeFsRun, { WARDEN_CACHE_DIR: WARM_CACHE });
+  },
+);
+Deno.bench(
+  "warden run hello.wasm (warm cache, 2.5 KiB)",
+  { group: "startup" },
+  async () => {
+    await run(helloRun, { WARDEN_CACHE_DIR: WARM_CACHE });
   },
 );
 Deno.bench(
