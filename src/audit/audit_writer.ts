@@ -146,8 +146,9 @@ export async function startAuditWriter(
   // log does not keep the process alive (a web Worker would, and then the
   // `unload` event that flushes and closes the log would never come). Its
   // code is given as text, so starting it needs no read permission.
-  const { Worker } = await import("node:worker_threads");
+  const { MessageChannel, Worker } = await import("node:worker_threads");
   const worker = new Worker(_WRITER_SOURCE, { eval: true });
+  const { port1, port2 } = new MessageChannel();
   const state = new WriterState();
   const sealer = newAuditSealer(seq, hash);
   state.startChain(seq, sealer.lastHashWords);
@@ -178,15 +179,17 @@ export async function startAuditWriter(
         batches,
         hashes,
         state: state.buffer,
-      });
+        port: port2,
+      }, [port2]);
     });
   } catch (error) {
     worker.terminate();
+    port1.close();
     throw error;
   }
   worker.removeAllListeners();
   worker.unref();
-  return new _WorkerWriter(worker, state, sealer, batches, hashes, {
+  return new _WorkerWriter(worker, port1, state, sealer, batches, hashes, {
     seq,
     hash,
   });
@@ -194,17 +197,24 @@ export async function startAuditWriter(
 
 /**
  * The writer Worker's main function. Self-contained: the Worker runs it
- * from its source text, with the two classes it uses.
+ * from its source text, with the classes it uses.
  *
- * Messages in, in order: one `open`, then `site` and `batch` messages. It
- * answers `open` with `ready` or `failed`; after that it reports only
- * through the shared state: the batches done and the first error.
+ * Its first message, `open`, comes on `parentPort` and is answered there
+ * with `ready` or `failed`. After `ready` it never returns to its event
+ * loop: it waits in the shared state for each batch in turn, reads the
+ * `site` and `grow` messages sent before it from the `open` message's
+ * port, and reports only through the shared state (the batches done and
+ * the first error). It ends when the log terminates it or the process
+ * exits.
  */
 function _writerMain(
-  port: {
-    on(event: "message", listener: (message: WriterMessage) => void): void;
+  parentPort: {
+    once(event: "message", listener: (message: WriterMessage) => void): void;
     postMessage(message: unknown): void;
   },
+  receiveMessageOnPort: (
+    port: unknown,
+  ) => { message: WriterMessage } | undefined,
   classes: {
     Blake3: typeof Blake3;
     RecordHasher: typeof RecordHasher;
@@ -213,98 +223,99 @@ function _writerMain(
     WriterState: typeof WriterState;
   },
 ): void {
-  let file: Deno.FsFile | undefined;
-  let sealer: AuditSealer | undefined;
-  let formatter: AuditFormatter | undefined;
-  let state: WriterState | undefined;
-  let batches: Float64Array[] = [];
-  /** The hash buffers of the batches the log sealed itself, by slot. */
-  let sealedHashes: Uint32Array[] = [];
-  /** The hashes of batches sealed here (never a shared slot's buffer). */
-  let ownHashes: Uint32Array = new Uint32Array(0);
-  port.on("message", (message) => {
-    switch (message.type) {
-      case "open":
+  parentPort.once("message", (open) => {
+    if (open.type !== "open") return;
+    let file: Deno.FsFile | undefined;
+    let sealer: AuditSealer;
+    let formatter: AuditFormatter;
+    let state: WriterState;
+    let batches: Float64Array[];
+    /** The hash buffers of the batches the log sealed itself, by slot. */
+    let sealedHashes: Uint32Array[];
+    try {
+      state = new classes.WriterState(open.state);
+      sealer = new classes.AuditSealer(
+        open.seq,
+        open.hash,
+        new classes.RecordHasher(new classes.Blake3(open.blake3)),
+        open.seal,
+        classes.AuditFormatter,
+      );
+      formatter = new classes.AuditFormatter(
+        open.seq,
+        open.hash,
+        open.formatter,
+      );
+      batches = open.batches.map((buffer) => new Float64Array(buffer));
+      sealedHashes = open.hashes.map((buffer) => new Uint32Array(buffer));
+      file = Deno.openSync(open.path, { append: true });
+    } catch (error) {
+      parentPort.postMessage({
+        type: "failed",
+        message: (error as Error).message,
+      });
+      return;
+    }
+    parentPort.postMessage({ type: "ready" });
+    /** The hashes of batches sealed here (never a shared slot's buffer). */
+    let ownHashes: Uint32Array = new Uint32Array(0);
+    const sealedBy = (count: number) => {
+      if (!state.waitForSealed(count, 60_000)) {
+        throw new Error("the log stopped sealing records");
+      }
+    };
+    for (let index = 0;; index++) {
+      while (!state.waitForSent(index + 1, 60_000)) {
+        // Idle: nothing to write yet.
+      }
+      for (
+        let received = receiveMessageOnPort(open.port);
+        received !== undefined;
+        received = receiveMessageOnPort(open.port)
+      ) {
+        const message = received.message;
+        if (message.type === "site") {
+          sealer.defineSite(message.id, message.text, message.sizes);
+          formatter.defineSite(message.id, message.site);
+        } else if (message.type === "grow") {
+          batches[message.slot] = new Float64Array(message.buffer);
+        }
+      }
+      const slot = index % batches.length;
+      const words = state.wordsIn(slot);
+      if (!state.failed) {
+        const batch = batches[slot]!;
         try {
-          state = new classes.WriterState(message.state);
-          sealer = new classes.AuditSealer(
-            message.seq,
-            message.hash,
-            new classes.RecordHasher(new classes.Blake3(message.blake3)),
-            message.seal,
-            classes.AuditFormatter,
-          );
-          formatter = new classes.AuditFormatter(
-            message.seq,
-            message.hash,
-            message.formatter,
-          );
-          batches = message.batches.map((buffer) => new Float64Array(buffer));
-          sealedHashes = message.hashes.map((buffer) =>
-            new Uint32Array(buffer)
-          );
-          file = Deno.openSync(message.path, { append: true });
-          port.postMessage({ type: "ready" });
-        } catch (error) {
-          port.postMessage({
-            type: "failed",
-            message: (error as Error).message,
-          });
-        }
-        return;
-      case "site":
-        sealer!.defineSite(message.id, message.text, message.sizes);
-        formatter!.defineSite(message.id, message.site);
-        return;
-      case "batch":
-        if (message.grown !== undefined) {
-          batches[message.slot] = new Float64Array(message.grown);
-        }
-        if (!state!.failed) {
-          const batch = batches[message.slot]!;
-          try {
-            const sealedBy = (count: number) => {
-              if (!state!.waitForSealed(count, 60_000)) {
-                throw new Error("the log stopped sealing records");
-              }
-            };
-            let hashes: Uint32Array;
-            if (state!.claim(message.slot, classes.WriterState.WORKER)) {
-              // Continue the chain where it ends, whichever side sealed last.
-              sealedBy(message.index);
-              sealer!.resume(state!.chainSeq, state!.chainHash);
-              hashes = ownHashes = sealer!.sealBatch(
-                batch,
-                message.words,
-                ownHashes,
-              );
-              state!.sealed(
-                message.index + 1,
-                sealer!.seq,
-                sealer!.lastHashWords,
-              );
-            } else {
-              // The log sealed it (or is sealing it) while this was behind.
-              sealedBy(message.index + 1);
-              hashes = sealedHashes[message.slot]!;
-            }
-            const first = formatter!.seq;
-            formatter!.writeBatch(file!, batch, message.words, hashes);
-            const last = 8 * (formatter!.seq - first - 1);
-            state!.written(formatter!.seq, hashes.subarray(last, last + 8));
-          } catch (error) {
-            state!.fail((error as Error).message);
-            file?.close();
-            file = undefined;
+          let hashes: Uint32Array;
+          if (state.claim(slot, classes.WriterState.WORKER)) {
+            // Continue the chain where it ends, whichever side sealed last.
+            sealedBy(index);
+            sealer.resume(state.chainSeq, state.chainHash);
+            hashes = ownHashes = sealer.sealBatch(batch, words, ownHashes);
+            state.sealed(index + 1, sealer.seq, sealer.lastHashWords);
+          } else {
+            // The log sealed it (or is sealing it) while this was behind.
+            sealedBy(index + 1);
+            hashes = sealedHashes[slot]!;
           }
+          const first = formatter.seq;
+          formatter.writeBatch(file!, batch, words, hashes);
+          const last = 8 * (formatter.seq - first - 1);
+          state.written(formatter.seq, hashes.subarray(last, last + 8));
+        } catch (error) {
+          state.fail((error as Error).message);
+          file?.close();
+          file = undefined;
         }
-        state!.batchDone();
+      }
+      state.batchDone();
     }
   });
 }
 
 const _WRITER_SOURCE = `"use strict";
-(${_writerMain})(require("node:worker_threads").parentPort, {
+const { parentPort, receiveMessageOnPort } = require("node:worker_threads");
+(${_writerMain})(parentPort, receiveMessageOnPort, {
   Blake3: ${Blake3},
   RecordHasher: ${RecordHasher},
   AuditSealer: ${AuditSealer},
@@ -313,14 +324,17 @@ const _WRITER_SOURCE = `"use strict";
 });
 `;
 
-/** The part of a node:worker_threads Worker used here. */
-interface _Worker {
-  postMessage(message: unknown): void;
-  terminate(): unknown;
+/** The part of a node:worker_threads Worker or MessagePort used here. */
+interface _Port {
+  postMessage(message: unknown, transfer?: readonly unknown[]): void;
 }
 
-function _post(worker: _Worker, message: WriterMessage): void {
-  worker.postMessage(message);
+function _post(
+  port: _Port,
+  message: WriterMessage,
+  transfer: readonly unknown[] = [],
+): void {
+  port.postMessage(message, transfer);
 }
 
 /**
@@ -334,7 +348,9 @@ function _post(worker: _Worker, message: WriterMessage): void {
  * end passes between the two through the state.
  */
 class _WorkerWriter implements AuditWriter {
-  readonly #worker: _Worker;
+  readonly #worker: { terminate(): unknown };
+  /** Where sites and replaced buffers go (see `_writerMain`). */
+  readonly #port: _Port & { close(): void };
   readonly #state: WriterState;
   readonly #sealer: AuditSealer;
   readonly #ring: Float64Array[];
@@ -349,7 +365,8 @@ class _WorkerWriter implements AuditWriter {
   readonly #start: { seq: number; hash: string };
 
   constructor(
-    worker: _Worker,
+    worker: { terminate(): unknown },
+    port: _Port & { close(): void },
     state: WriterState,
     sealer: AuditSealer,
     batches: SharedArrayBuffer[],
@@ -357,6 +374,7 @@ class _WorkerWriter implements AuditWriter {
     start: { seq: number; hash: string },
   ) {
     this.#worker = worker;
+    this.#port = port;
     this.#state = state;
     this.#sealer = sealer;
     this.#ring = batches.map((buffer) => new Float64Array(buffer));
@@ -376,7 +394,7 @@ class _WorkerWriter implements AuditWriter {
   site(id: number, site: AuditSite, sizes: number): void {
     const text = auditSiteText(site);
     this.#sealer.defineSite(id, text, sizes);
-    _post(this.#worker, { type: "site", id, site, text, sizes });
+    _post(this.#port, { type: "site", id, site, text, sizes });
   }
 
   write(words: number): void {
@@ -403,13 +421,10 @@ class _WorkerWriter implements AuditWriter {
     }
     const grown = this.#grown;
     this.#grown = undefined;
-    _post(this.#worker, {
-      type: "batch",
-      slot,
-      index,
-      words,
-      ...(grown === undefined ? {} : { grown }),
-    });
+    if (grown !== undefined) {
+      _post(this.#port, { type: "grow", slot, buffer: grown });
+    }
+    state.handOver(slot, words);
     this.#sent++;
     // The next slot is free once at most MAX_BATCHES_IN_FLIGHT are pending.
     this.#until(state.waitFor(this.#sent - MAX_BATCHES_IN_FLIGHT, _STALL_MS));
@@ -446,6 +461,7 @@ class _WorkerWriter implements AuditWriter {
 
   close(): void {
     this.#worker.terminate();
+    this.#port.close();
   }
 
   /** Throws when a wait for the Worker timed out. */
