@@ -327,12 +327,7 @@ async function _run(args: readonly string[]): Promise<number> {
   const hosts = await _loadHosts(plan);
   const grants = [
     ...plan.grants,
-    ...await _promptedGrants(
-      component,
-      componentGrants(component, plan),
-      plan,
-      values,
-    ),
+    ...await _promptedGrants(component, plan, values),
   ];
   using audit = plan.audit === undefined
     ? undefined
@@ -393,18 +388,19 @@ function _auditLevel(level: string | undefined): AuditLevel | undefined {
 
 /**
  * The grants asked for at the terminal: none unless an import lacks one,
- * stdin is a terminal and `--no-prompt` is not given. `grants` are those the
- * run already gives (see `componentGrants`).
+ * stdin is a terminal and `--no-prompt` is not given.
  *
  * @throws {UngrantedImportError} When one is denied.
  */
 async function _promptedGrants(
   component: PreparedComponent,
-  grants: readonly Grant[],
-  given: Pick<RunPlan, "grantsTable">,
+  given: Pick<RunPlan, "wasi" | "grants" | "grantsTable">,
   values: { "no-prompt"?: boolean },
 ): Promise<Grant[]> {
-  const missing = missingGrants(component.signature.imports, grants);
+  const missing = missingGrants(
+    component.signature.imports,
+    componentGrants(component, given),
+  );
   if (
     missing.length === 0 || values["no-prompt"] || !Deno.stdin.isTerminal()
   ) return [];
