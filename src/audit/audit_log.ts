@@ -188,30 +188,26 @@ export async function openAuditLog(
   if (level === "off") return new _OffAuditLog(path);
   const onSignal = level === "all" ? options.onSignal : undefined;
   let log: _FileAuditLog | undefined;
-  // The watcher's Worker starts while node:crypto loads.
+  // The watcher's Worker starts while the file is read and the writer starts.
   const watching = onSignal === undefined
     ? undefined
     : watchSignals((signal) => log?.signalled(signal));
   watching?.catch(() => {}); // Handled where it is awaited, below.
   try {
     const file = await _open(path);
-    let writer: AuditWriter;
+    let tail: { seq: number; hash: string };
+    let writer: AuditWriter | undefined;
     try {
-      const tail = _readTail(file, path);
+      tail = _readTail(file, path);
+      // At level denials this thread writes to the file; at level all the
+      // writer Worker opens the file itself.
       if (level === "denials") {
         writer = directAuditWriter(file, tail.seq, tail.hash, 1);
-      } else {
-        file.close();
-        writer = await _startWriter(path, tail, bufferSize);
       }
-    } catch (error) {
-      try {
-        file.close();
-      } catch {
-        // Closed above, before the writer failed to start.
-      }
-      throw error;
+    } finally {
+      if (writer === undefined) file.close();
     }
+    writer ??= await _startWriter(path, tail, bufferSize);
     log = new _FileAuditLog(path, writer, {
       level,
       bufferSize,

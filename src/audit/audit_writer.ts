@@ -358,8 +358,6 @@ class _WorkerWriter implements AuditWriter {
   /** A replaced buffer of the current slot, to send with its next batch. */
   #grown: SharedArrayBuffer | undefined;
   #sent = 0;
-  /** The entries in use of the batch last handed over from each slot. */
-  readonly #words: number[] = [];
   #callerSealed = 0;
   /** The chain's end as the file had it when the log opened. */
   readonly #start: { seq: number; hash: string };
@@ -402,14 +400,13 @@ class _WorkerWriter implements AuditWriter {
     const state = this.#state;
     const index = this.#sent;
     const slot = index % this.#ring.length;
-    this.#words[slot] = words;
     if (index - state.done >= MAX_BATCHES_IN_FLIGHT) {
       // Seal, in order, the batches handed over that the Worker has not
       // started on, then this one: the Worker will only format them.
       for (let j = state.sealedCount; j < index; j++) {
         const queued = j % this.#ring.length;
         if (state.claim(queued, WriterState.LOG)) {
-          this.#sealHere(j, queued, this.#words[queued]!);
+          this.#sealHere(j, queued, state.wordsIn(queued));
         } else {
           this.#until(state.waitForSealed(j + 1, _STALL_MS));
         }

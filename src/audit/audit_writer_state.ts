@@ -167,7 +167,7 @@ export class WriterState {
     Atomics.notify(this.#ints, WriterState.#SENT);
   }
 
-  /** Worker side: the entries in use of the batch last handed over in `slot`. */
+  /** The entries in use of the batch last handed over in `slot`. */
   wordsIn(slot: number): number {
     return Atomics.load(this.#ints, WriterState.#WORDS + slot);
   }
