@@ -2,22 +2,49 @@
  * The clock the gate times calls with, for rates and audit records.
  *
  * `performance.now()` costs ~110 ns a read on the project's 2-core VM, and
- * a call audited with its duration reads the clock twice: more than half of
- * the 300 ns that auditing a call may add. The same monotonic clock read
- * through `clock_gettime` in libc, with a Deno FFI fast call, costs ~40 ns.
- * So where FFI is allowed and libc can be opened (Linux), the gate reads
- * it that way, shifted onto `performance.now()`'s time base (both count
- * from the same `CLOCK_MONOTONIC`, so the shift is fixed); elsewhere it
- * uses `performance.now()`.
+ * a call audited with its duration reads the clock twice: most of the
+ * 300 ns that auditing a call may add. So where FFI is allowed, the gate
+ * reads, from cheapest to dearest:
+ *
+ * 1. the CPU's tick counter, through the library `tick_counter.c` that
+ *    `deno task build:native` builds (~11 ns a read), converted by
+ *    `tick_clock.ts`; only on Linux where the kernel's clock source is that
+ *    counter, so it is known to run at a constant rate on every CPU;
+ * 2. `clock_gettime(CLOCK_MONOTONIC)` from libc with a Deno FFI fast call
+ *    (~40 ns), shifted onto `performance.now()`'s time base (both count
+ *    from the same `CLOCK_MONOTONIC`, so the shift is fixed);
+ *
+ * and elsewhere `performance.now()`. None of them ever prompts: each is
+ * used only when its permissions are already granted.
  *
  * @module
  */
 
 import type { Clock } from "./rate_limiter.ts";
+import { pairedRead, tickClock } from "./tick_clock.ts";
 
+/** Where `deno task build:native` puts the tick counter's library. */
+export const TICK_LIBRARY: URL = new URL(
+  "./native/lib/libwarden_ticks.so",
+  import.meta.url,
+);
+/** The kernel's clock source, which says whether the counter is sound. */
+const _CLOCK_SOURCE =
+  "/sys/devices/system/clocksource/clocksource0/current_clocksource";
+/** The clock source that is the counter `tick_counter.c` reads, by arch. */
+const _COUNTER_SOURCE: Partial<Record<typeof Deno.build.arch, string>> = {
+  x86_64: "tsc",
+  aarch64: "arch_sys_counter",
+};
 const _CLOCK_MONOTONIC = 1;
 
-let _clock: Clock | undefined;
+/** Which clock {@linkcode callClock} reads. */
+export type CallClockKind =
+  | "tick counter"
+  | "clock_gettime"
+  | "performance.now";
+
+let _chosen: { clock: Clock; kind: CallClockKind } | undefined;
 
 /**
  * The fastest clock available on `performance.now()`'s time base (chosen
@@ -34,17 +61,34 @@ let _clock: Clock | undefined;
  * ```
  */
 export function callClock(): Clock {
-  _clock ??= _libcClock() ?? (() => performance.now());
-  return _clock;
+  return _choose().clock;
+}
+
+/**
+ * Which clock {@linkcode callClock} reads in this process.
+ *
+ * @returns Its kind.
+ */
+export function callClockKind(): CallClockKind {
+  return _choose().kind;
+}
+
+function _choose(): { clock: Clock; kind: CallClockKind } {
+  if (_chosen !== undefined) return _chosen;
+  const libc = _libcClock();
+  const ticks = libc === undefined ? undefined : _tickCounter();
+  _chosen = ticks !== undefined
+    ? { clock: tickClock(ticks, libc!), kind: "tick counter" }
+    : libc !== undefined
+    ? { clock: libc, kind: "clock_gettime" }
+    : { clock: () => performance.now(), kind: "performance.now" };
+  return _chosen;
 }
 
 /** `clock_gettime(CLOCK_MONOTONIC)` through FFI, or `undefined`. */
 function _libcClock(): Clock | undefined {
   // struct timespec is two 64-bit integers on 64-bit Linux.
-  if (
-    Deno.build.os !== "linux" ||
-    (Deno.build.arch !== "x86_64" && Deno.build.arch !== "aarch64")
-  ) {
+  if (Deno.build.os !== "linux" || !(Deno.build.arch in _COUNTER_SOURCE)) {
     return undefined;
   }
   if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
@@ -65,8 +109,30 @@ function _libcClock(): Clock | undefined {
     return (time[0]! + time[1]! * 0x1_0000_0000) * 1000 + time[2]! / 1e6;
   };
   if (clockGettime(_CLOCK_MONOTONIC, time) !== 0) return undefined;
-  // The fixed shift onto performance.now(), off by the ~0.1 µs between
-  // the two reads.
-  const shift = performance.now() - read();
+  // The fixed shift onto performance.now(): a performance.now() between two
+  // reads of libc's clock (warm, so a first call's binding does not count).
+  for (let i = 0; i < 100; i++) pairedRead(read, () => performance.now());
+  const pair = pairedRead(read, () => performance.now());
+  const shift = pair.ms - pair.ticks;
   return () => read() + shift;
+}
+
+/**
+ * The tick counter's read function, or `undefined` when its library is not
+ * built, cannot be read or loaded without asking, or the kernel does not
+ * use the counter as its clock source.
+ */
+function _tickCounter(): (() => number) | undefined {
+  if (TICK_LIBRARY.protocol !== "file:") return undefined;
+  const source = { name: "read", path: _CLOCK_SOURCE } as const;
+  if (Deno.permissions.querySync(source).state !== "granted") return undefined;
+  try {
+    const kernel = Deno.readTextFileSync(_CLOCK_SOURCE).trim();
+    if (kernel !== _COUNTER_SOURCE[Deno.build.arch]) return undefined;
+    return Deno.dlopen(TICK_LIBRARY, {
+      warden_ticks: { parameters: [], result: "f64" },
+    }).symbols.warden_ticks;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { callClock } from "./call_clock.ts";
+import { fileURLToPath } from "node:url";
+import { callClock, callClockKind, TICK_LIBRARY } from "./call_clock.ts";
 
 Deno.test("callClock() reads performance.now()'s time base, forward", () => {
   const clock = callClock();
@@ -18,24 +19,76 @@ Deno.test("callClock() reads performance.now()'s time base, forward", () => {
   );
 });
 
-Deno.test("callClock() works without FFI permission, and asks for none", async () => {
+Deno.test("callClock() reads the tick counter where the kernel's clock source is that counter", () => {
+  let kernel = "";
+  try {
+    kernel = Deno.readTextFileSync(
+      "/sys/devices/system/clocksource/clocksource0/current_clocksource",
+    ).trim();
+  } catch {
+    // Not Linux: no tick counter.
+  }
+  let built = false;
+  try {
+    built = Deno.statSync(TICK_LIBRARY).isFile;
+  } catch {
+    // `deno task build:native` did not build it here.
+  }
+  const counter = { x86_64: "tsc", aarch64: "arch_sys_counter" }[
+    Deno.build.arch
+  ];
+  const expected = Deno.build.os !== "linux" || counter === undefined
+    ? "performance.now"
+    : built && kernel === counter
+    ? "tick counter"
+    : "clock_gettime";
+  assert.equal(callClockKind(), expected, `clock source ${kernel}`);
+});
+
+/** Runs a script that prints the kind and checks the clock, with `permissions`. */
+async function _kindWith(permissions: string[]): Promise<string> {
   const dir = await Deno.makeTempDir();
   const script = `${dir}/clock.ts`;
   await Deno.writeTextFile(
     script,
-    `import { callClock } from ${
+    `import { callClock, callClockKind } from ${
       JSON.stringify(import.meta.resolve("./call_clock.ts"))
     };
     const clock = callClock();
-    console.log(Math.abs(clock() - performance.now()) < 1);`,
+    console.log(callClockKind(), Math.abs(clock() - performance.now()) < 1);`,
   );
   const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-config", "--allow-read", "--no-prompt", script],
+    args: ["run", "--no-config", ...permissions, "--no-prompt", script],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).output();
   await Deno.remove(dir, { recursive: true });
   assert.equal(new TextDecoder().decode(run.stderr), "");
-  assert.equal(new TextDecoder().decode(run.stdout), "true\n");
+  return new TextDecoder().decode(run.stdout);
+}
+
+Deno.test("callClock() works without FFI permission, and asks for none", async () => {
+  assert.equal(
+    await _kindWith([
+      `--allow-read=${fileURLToPath(import.meta.resolve("./"))}`,
+    ]),
+    "performance.now true\n",
+  );
 });
+
+Deno.test(
+  "callClock() reads libc's clock when it may not read the kernel's clock source, and asks for nothing",
+  {
+    ignore: Deno.build.os !== "linux",
+  },
+  async () => {
+    assert.equal(
+      await _kindWith([
+        "--allow-ffi",
+        `--allow-read=${fileURLToPath(import.meta.resolve("./"))}`,
+      ]),
+      "clock_gettime true\n",
+    );
+  },
+);
