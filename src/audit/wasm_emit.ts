@@ -10,9 +10,10 @@
 import { sleb, uleb } from "../leb128.ts";
 
 /** A value type: `i32`, `i64` or `f64`. */
-export type WasmType = 0x7f | 0x7e | 0x7c;
+export type WasmType = 0x7f | 0x7e | 0x7c | 0x7b;
 export const I32: WasmType = 0x7f;
 export const I64: WasmType = 0x7e;
+export const V128: WasmType = 0x7b;
 export const F64: WasmType = 0x7c;
 
 /** Opcodes used by the audit modules (names as in the WebAssembly spec). */
@@ -54,6 +55,13 @@ export const OP = {
   i32WrapI64: 0xa7,
   i32TruncF64U: 0xab,
   i64TruncF64U: 0xb1,
+} as const;
+
+/** SIMD opcodes used here (after the 0xfd prefix). */
+export const SIMD = {
+  i8x16Swizzle: 0x0e,
+  v128And: 0x4e,
+  i8x16ShrU: 0x6d,
 } as const;
 
 /** A function body being written, one instruction at a time. */
@@ -115,6 +123,27 @@ export class WasmCode {
   /** `memory.copy` (destination, source, length on the stack). */
   copy(): this {
     return this.op(0xfc, 10, 0, 0);
+  }
+  /** `v128.load` of 16 bytes at the address on the stack plus `offset`. */
+  loadV128(offset = 0): this {
+    return this.op(0xfd, 0x00, 0, ...uleb(offset));
+  }
+  storeV128(offset = 0): this {
+    return this.op(0xfd, 0x0b, 0, ...uleb(offset));
+  }
+  /** `v128.const` of 16 bytes. */
+  v128(bytes: readonly number[]): this {
+    if (bytes.length !== 16) throw new RangeError("A v128 is 16 bytes");
+    return this.op(0xfd, 0x0c, ...bytes);
+  }
+  /** `i8x16.shuffle` of the two vectors on the stack, by 16 lane indices. */
+  shuffle(lanes: readonly number[]): this {
+    if (lanes.length !== 16) throw new RangeError("A shuffle has 16 lanes");
+    return this.op(0xfd, 0x0d, ...lanes);
+  }
+  /** A SIMD instruction without immediates (see {@linkcode SIMD}). */
+  simd(opcode: number): this {
+    return this.op(0xfd, ...uleb(opcode));
   }
 }
 
