@@ -14,7 +14,10 @@
  *
  * Each iteration makes 1,000 calls from wasm into the host: divide the time
  * per iteration by 1,000 for one call. Deno's summary gives each variant's
- * ratio to the ungated baseline.
+ * ratio to the ungated baseline. For reference, the `noop` group also times
+ * the kernel alone appending the lines of 1,000 calls to a file: part of
+ * what the log-file variant costs, which no code here can make cheaper and
+ * which on a VM varies threefold from hour to hour.
  *
  *     deno bench -A bench/gate_bench.ts
  *
@@ -36,6 +39,10 @@
  *
  *     deno run -A bench/gate_bench.ts
  *
+ * It ends with the same reference (the kernel appending the lines) and the
+ * cost of one read of the gate's clock, naming which clock that is
+ * (`call_clock.ts`; `deno task build:native` builds the tick counter).
+ *
  * @module
  */
 import type { AuditEvent, AuditSink } from "../src/audit/audit_event.ts";
@@ -47,7 +54,7 @@ import {
   prepareComponent,
 } from "../mod.ts";
 import { fixture } from "../tests/_warden.ts";
-import { callClock } from "../src/gate/call_clock.ts";
+import { callClock, callClockKind } from "../src/gate/call_clock.ts";
 
 const CALLS = 1000;
 const HOST = "warden:bench/host";
@@ -100,6 +107,23 @@ const variants: [string, _BenchExports][] = [
   ["gated, audit all (log file)", await _instance(gate(allLog))],
 ];
 
+/**
+ * The lines the log writes for `CALLS` noop calls, to time the kernel
+ * appending them to a file: the part of a logged call that no code here can
+ * make cheaper, and on a VM the part that varies most from hour to hour.
+ */
+const noopLines = await _noopLines();
+const appendFile = await Deno.open(`${logDir}/append.log`, {
+  append: true,
+  create: true,
+});
+globalThis.addEventListener("unload", () => appendFile.close());
+const append = (): void => {
+  for (let n = 0; n < noopLines.length;) {
+    n += appendFile.writeSync(noopLines.subarray(n));
+  }
+};
+
 if (import.meta.main) _interleaved();
 
 for (const [name, instance] of variants) {
@@ -113,6 +137,11 @@ for (const [name, instance] of variants) {
     instance.runNoop(CALLS);
   });
 }
+Deno.bench(
+  `for reference, the kernel alone: appending the lines of ${CALLS} noop calls to a file`,
+  { group: "noop", n: 300, warmup: 30 },
+  append,
+);
 for (const [name, instance] of variants) {
   const file = name.endsWith("(log file)");
   Deno.bench(`${name}: echo(string) x${CALLS}`, {
@@ -122,6 +151,14 @@ for (const [name, instance] of variants) {
   }, () => {
     instance.runEcho(CALLS);
   });
+}
+
+async function _noopLines(): Promise<Uint8Array> {
+  variants.at(-1)![1].runNoop(CALLS);
+  allLog.flush();
+  const text = await Deno.readTextFile(`${logDir}/all.log`);
+  const lines = text.split("\n").slice(-CALLS - 1).join("\n");
+  return new TextEncoder().encode(lines);
 }
 
 async function _instance(imports: ImportObject): Promise<_BenchExports> {
@@ -222,11 +259,19 @@ function _interleaved(): void {
         (logged - ungated).toFixed(0)
       } ns`,
   );
+  const appends = 300;
+  const appendStart = performance.now();
+  for (let i = 0; i < appends; i++) append();
+  lines.push(
+    `the kernel alone, appending those lines to a file: ${
+      ((performance.now() - appendStart) * 1e6 / (appends * CALLS)).toFixed(0)
+    } ns a record (${(noopLines.length / CALLS).toFixed(0)} bytes)`,
+  );
   // Auditing every call times it with two clock reads; show what one costs.
   const reads = 100_000;
   for (
     const [name, clock] of [["performance.now()", () => performance.now()], [
-      "the gate's clock",
+      `the gate's clock (${callClockKind()})`,
       callClock(),
     ]] as const
   ) {
