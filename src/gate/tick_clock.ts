@@ -6,13 +6,13 @@
  * The counter's rate is measured against the clock when the tick clock is
  * made (a spin of {@linkcode CALIBRATION_MS}) and again at each anchor:
  * 10 ms later, 100 ms after that, then every second. At an anchor the tick
- * clock reads the real clock once, continues from its value, and takes the
- * rate over the interval just ended, so it follows the clock's own rate
- * (NTP slews `CLOCK_MONOTONIC` by up to 0.05%). Between anchors it is off
- * the clock by the rate's error times the time since the anchor: a few
- * microseconds at most, since the interval grows only as the measured rate
- * gets better. It never goes back, though the clock it follows may be
- * ahead of it by that much.
+ * clock reads the real clock, measures the counter's rate over the interval
+ * just ended (so it follows NTP, which slews `CLOCK_MONOTONIC` by up to
+ * 0.05%), and runs through the next interval at that rate, steered by
+ * whatever it was off the clock, so that it meets the clock at the
+ * interval's end. It stays continuous and increasing — it never goes back,
+ * with no check per read — and within microseconds of the clock: the
+ * intervals grow only as the measured rate gets better.
  *
  * @module
  */
@@ -61,29 +61,36 @@ export function tickClock(ticks: () => number, clock: () => number): Clock {
     );
   }
   let msPerTick = (anchor.ms - first.ms) / (anchor.ticks - first.ticks);
-  // The hot path reads numbers, not the anchor object.
+  // The last reading of the real clock, which the next rate is measured from.
+  let truth = anchor;
+  // The hot path reads numbers, not an object.
   let anchorTicks = anchor.ticks;
   let anchorMs = anchor.ms;
   let interval = 10;
   let next = anchorTicks + interval / msPerTick;
-  let last = anchorMs;
-  const reanchor = (): void => {
+  /**
+   * Continues from the read at (`at`, `ms`) at the rate measured since the
+   * last reading of the clock, steered to meet the clock at the end of the
+   * next interval: continuous and increasing, so never back.
+   */
+  const reanchor = (at: number, ms: number): void => {
     const now = pairedRead(ticks, clock);
-    if (now.ticks > anchorTicks) {
-      msPerTick = (now.ms - anchorMs) / (now.ticks - anchorTicks);
-    }
-    anchorTicks = now.ticks;
-    anchorMs = now.ms;
+    if (!(now.ticks > truth.ticks)) return;
+    const measured = (now.ms - truth.ms) / (now.ticks - truth.ticks);
+    truth = now;
     interval = Math.min(interval * 10, _LONGEST_INTERVAL_MS);
-    next = anchorTicks + interval / msPerTick;
+    const span = interval / measured;
+    const behind = now.ms - (ms + (now.ticks - at) * measured);
+    msPerTick = Math.max(measured + behind / span, measured / 2);
+    anchorTicks = at;
+    anchorMs = ms;
+    next = now.ticks + span;
   };
   return () => {
     const at = ticks();
-    if (at >= next) reanchor();
     const ms = anchorMs + (at - anchorTicks) * msPerTick;
-    // Never back: an anchor may move the clock back by its error.
-    if (ms > last) last = ms;
-    return last;
+    if (at >= next) reanchor(at, ms);
+    return ms;
   };
 }
 
