@@ -89,7 +89,7 @@ export interface GateOptions {
   /**
    * The clock for rates and call durations, in milliseconds on
    * `performance.now()`'s time base.
-   * @default callClock() (libc's monotonic clock through FFI where allowed)
+   * @default callClock() (the tick counter or libc's monotonic clock, through FFI, where allowed)
    * when every call is audited or a grant has a rate, else performance.now
    */
   readonly clock?: Clock;
