@@ -77,12 +77,23 @@ function _choose(): { clock: Clock; kind: CallClockKind } {
   if (_chosen !== undefined) return _chosen;
   const libc = _libcClock();
   const ticks = libc === undefined ? undefined : _tickCounter();
-  _chosen = ticks !== undefined
-    ? { clock: tickClock(ticks, libc!), kind: "tick counter" }
+  const counted = ticks === undefined ? undefined : _calibrated(ticks, libc!);
+  _chosen = counted !== undefined
+    ? { clock: counted, kind: "tick counter" }
     : libc !== undefined
     ? { clock: libc, kind: "clock_gettime" }
     : { clock: () => performance.now(), kind: "performance.now" };
   return _chosen;
+}
+
+/** The tick clock, or `undefined` when the counter does not count. */
+function _calibrated(ticks: () => number, libc: Clock): Clock | undefined {
+  try {
+    return tickClock(ticks, libc);
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
 }
 
 /** `clock_gettime(CLOCK_MONOTONIC)` through FFI, or `undefined`. */
