@@ -20,6 +20,9 @@
  * @module
  */
 
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { writableOnlyByUser } from "./private_path.ts";
 import type { Clock } from "./rate_limiter.ts";
 import { pairedRead, tickClock } from "./tick_clock.ts";
 
@@ -130,11 +133,19 @@ function _libcClock(): Clock | undefined {
 
 /**
  * The tick counter's read function, or `undefined` when its library is not
- * built, cannot be read or loaded without asking, or the kernel does not
- * use the counter as its clock source.
+ * built, is not private to the user (another user could have planted it),
+ * cannot be read or loaded without asking, or the kernel does not use the
+ * counter as its clock source.
  */
 function _tickCounter(): (() => number) | undefined {
   if (TICK_LIBRARY.protocol !== "file:") return undefined;
+  // The library and the folders up to this module's must be the user's own.
+  const library = fileURLToPath(TICK_LIBRARY);
+  if (
+    !writableOnlyByUser([library, dirname(library), dirname(dirname(library))])
+  ) {
+    return undefined;
+  }
   const source = { name: "read", path: _CLOCK_SOURCE } as const;
   if (Deno.permissions.querySync(source).state !== "granted") return undefined;
   try {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { callClock, callClockKind, TICK_LIBRARY } from "./call_clock.ts";
+import { writableOnlyByUser } from "./private_path.ts";
 
 Deno.test("callClock() reads performance.now()'s time base, forward", () => {
   const clock = callClock();
@@ -28,18 +30,18 @@ Deno.test("callClock() reads the tick counter where the kernel's clock source is
   } catch {
     // Not Linux: no tick counter.
   }
-  let built = false;
-  try {
-    built = Deno.statSync(TICK_LIBRARY).isFile;
-  } catch {
-    // `deno task build:native` did not build it here.
-  }
+  const library = fileURLToPath(TICK_LIBRARY);
+  const usable = writableOnlyByUser([
+    library,
+    dirname(library),
+    dirname(dirname(library)),
+  ]);
   const counter = { x86_64: "tsc", aarch64: "arch_sys_counter" }[
     Deno.build.arch
   ];
   const expected = Deno.build.os !== "linux" || counter === undefined
     ? "performance.now"
-    : built && kernel === counter
+    : usable && kernel === counter
     ? "tick counter"
     : "clock_gettime";
   assert.equal(callClockKind(), expected, `clock source ${kernel}`);
@@ -90,5 +92,57 @@ Deno.test(
       ]),
       "clock_gettime true\n",
     );
+  },
+);
+
+Deno.test(
+  "callClock() does not load a tick counter library that others may write",
+  {
+    ignore: Deno.build.os !== "linux",
+  },
+  async () => {
+    // A copy of the clock's modules and library, as a copy of Warden in a
+    // shared folder would have them.
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.chmod(dir, 0o755);
+      await Deno.mkdir(`${dir}/native/lib`, { recursive: true });
+      for (
+        const file of ["call_clock.ts", "tick_clock.ts", "private_path.ts"]
+      ) {
+        await Deno.copyFile(new URL(file, import.meta.url), `${dir}/${file}`);
+      }
+      const library = `${dir}/native/lib/libwarden_ticks.so`;
+      try {
+        await Deno.copyFile(TICK_LIBRARY, library);
+      } catch {
+        return; // not built here: nothing to refuse
+      }
+      await Deno.writeTextFile(
+        `${dir}/kind.ts`,
+        `import { callClockKind } from "./call_clock.ts";
+      console.log(callClockKind());`,
+      );
+      const kind = async () => {
+        const run = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "--no-config", "--no-check", "-A", `${dir}/kind.ts`],
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        assert.equal(new TextDecoder().decode(run.stderr), "");
+        return new TextDecoder().decode(run.stdout).trim();
+      };
+      await Deno.chmod(library, 0o777);
+      assert.equal(await kind(), "clock_gettime");
+      await Deno.chmod(library, 0o755);
+      await Deno.chmod(`${dir}/native/lib`, 0o1777);
+      assert.equal(await kind(), "clock_gettime");
+      await Deno.chmod(`${dir}/native/lib`, 0o755);
+      // Private again: the copy loads it wherever the original does.
+      assert.equal(await kind(), callClockKind());
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 );
