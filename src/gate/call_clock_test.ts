@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { callClock, callClockKind, TICK_LIBRARY } from "./call_clock.ts";
+import { runDenoScript } from "./_deno_script.ts";
 import { writableOnlyByUser } from "./private_path.ts";
 
 Deno.test("callClock() reads performance.now()'s time base, forward", () => {
@@ -59,15 +60,11 @@ async function _kindWith(permissions: string[]): Promise<string> {
     const clock = callClock();
     console.log(callClockKind(), Math.abs(clock() - performance.now()) < 1);`,
   );
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-config", ...permissions, "--no-prompt", script],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  await Deno.remove(dir, { recursive: true });
-  assert.equal(new TextDecoder().decode(run.stderr), "");
-  return new TextDecoder().decode(run.stdout);
+  try {
+    return await runDenoScript(script, permissions);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 Deno.test("callClock() works without FFI permission, and asks for none", async () => {
@@ -123,16 +120,8 @@ Deno.test(
         `import { callClockKind } from "./call_clock.ts";
       console.log(callClockKind());`,
       );
-      const kind = async () => {
-        const run = await new Deno.Command(Deno.execPath(), {
-          args: ["run", "--no-config", "--no-check", "-A", `${dir}/kind.ts`],
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        assert.equal(new TextDecoder().decode(run.stderr), "");
-        return new TextDecoder().decode(run.stdout).trim();
-      };
+      const kind = async () =>
+        (await runDenoScript(`${dir}/kind.ts`, ["--no-check", "-A"])).trim();
       await Deno.chmod(library, 0o777);
       assert.equal(await kind(), "clock_gettime");
       await Deno.chmod(library, 0o755);
