@@ -24,7 +24,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writableOnlyByUser } from "./private_path.ts";
 import type { Clock } from "./rate_limiter.ts";
-import { pairedRead, tickClock } from "./tick_clock.ts";
+import { tickClock, warmPairedRead } from "./tick_clock.ts";
 
 /** Where `deno task build:native` puts the tick counter's library. */
 export const TICK_LIBRARY: URL = new URL(
@@ -124,11 +124,28 @@ function _libcClock(): Clock | undefined {
   };
   if (clockGettime(_CLOCK_MONOTONIC, time) !== 0) return undefined;
   // The fixed shift onto performance.now(): a performance.now() between two
-  // reads of libc's clock (warm, so a first call's binding does not count).
-  for (let i = 0; i < 100; i++) pairedRead(read, () => performance.now());
-  const pair = pairedRead(read, () => performance.now());
+  // reads of libc's clock.
+  const pair = warmPairedRead(read, () => performance.now());
   const shift = pair.ms - pair.ticks;
   return () => read() + shift;
+}
+
+/**
+ * Whether the tick counter's library is a file that only the user (or root)
+ * can have put there: it and the folders up to this module's are theirs,
+ * and nobody else may write them (`private_path.ts`). A copy of Warden in a
+ * shared folder must not load a library another user put beside it.
+ *
+ * @returns Whether it is; `false` too when it is not a local file.
+ */
+export function tickLibraryIsPrivate(): boolean {
+  if (TICK_LIBRARY.protocol !== "file:") return false;
+  const library = fileURLToPath(TICK_LIBRARY);
+  return writableOnlyByUser([
+    library,
+    dirname(library),
+    dirname(dirname(library)),
+  ]);
 }
 
 /**
@@ -138,14 +155,7 @@ function _libcClock(): Clock | undefined {
  * counter as its clock source.
  */
 function _tickCounter(): (() => number) | undefined {
-  if (TICK_LIBRARY.protocol !== "file:") return undefined;
-  // The library and the folders up to this module's must be the user's own.
-  const library = fileURLToPath(TICK_LIBRARY);
-  if (
-    !writableOnlyByUser([library, dirname(library), dirname(dirname(library))])
-  ) {
-    return undefined;
-  }
+  if (!tickLibraryIsPrivate()) return undefined;
   const source = { name: "read", path: _CLOCK_SOURCE } as const;
   if (Deno.permissions.querySync(source).state !== "granted") return undefined;
   try {

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { callClock, callClockKind, TICK_LIBRARY } from "./call_clock.ts";
+import {
+  callClock,
+  callClockKind,
+  TICK_LIBRARY,
+  tickLibraryIsPrivate,
+} from "./call_clock.ts";
 import { runDenoScript } from "./_deno_script.ts";
-import { writableOnlyByUser } from "./private_path.ts";
 
 Deno.test("callClock() reads performance.now()'s time base, forward", () => {
   const clock = callClock();
@@ -31,12 +34,7 @@ Deno.test("callClock() reads the tick counter where the kernel's clock source is
   } catch {
     // Not Linux: no tick counter.
   }
-  const library = fileURLToPath(TICK_LIBRARY);
-  const usable = writableOnlyByUser([
-    library,
-    dirname(library),
-    dirname(dirname(library)),
-  ]);
+  const usable = tickLibraryIsPrivate();
   const counter = { x86_64: "tsc", aarch64: "arch_sys_counter" }[
     Deno.build.arch
   ];

@@ -48,9 +48,7 @@ const _LONGEST_INTERVAL_MS = 1000;
  * ```
  */
 export function tickClock(ticks: () => number, clock: () => number): Clock {
-  // A first call may be slow (FFI binds lazily): it must not skew the rate.
-  for (let i = 0; i < _WARM_UP_READS; i++) pairedRead(ticks, clock);
-  const first = pairedRead(ticks, clock);
+  const first = warmPairedRead(ticks, clock);
   let anchor = first;
   while (anchor.ms - first.ms < CALIBRATION_MS) {
     anchor = pairedRead(ticks, clock);
@@ -92,6 +90,19 @@ export function tickClock(ticks: () => number, clock: () => number): Clock {
     if (at >= next) reanchor(at, ms);
     return ms;
   };
+}
+
+/**
+ * {@linkcode pairedRead} after {@linkcode _WARM_UP_READS} reads of both that
+ * it discards: a first call may be slow (FFI binds lazily), and must not
+ * skew a measurement.
+ */
+export function warmPairedRead(
+  ticks: () => number,
+  clock: () => number,
+): { ticks: number; ms: number } {
+  for (let i = 0; i < _WARM_UP_READS; i++) pairedRead(ticks, clock);
+  return pairedRead(ticks, clock);
 }
 
 /**
